@@ -1,0 +1,81 @@
+// Every environment variable the server reads is read here, once, and validated at start.
+// A bad value stops the process with a message naming the variable.
+import path from 'node:path';
+import { z } from 'zod';
+
+const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: int(0, 65535).default(4000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATA_DIR: z.string().min(1).default('.data'),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  PUBLIC_ORIGIN: z.url({ protocol: /^https?$/ }).default('http://localhost:3000'),
+  ENCRYPTION_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64 encoded')
+    .optional(),
+  SESSION_IDLE_HOURS: int(1, 24 * 365).default(24 * 7),
+  SESSION_ABSOLUTE_HOURS: int(1, 24 * 365).default(24 * 30),
+  EMAIL_VERIFICATION_HOURS: int(1, 24 * 30).default(48),
+  ARGON2_MEMORY_KIB: int(1024, 4 * 1024 * 1024).default(19456),
+  ARGON2_ITERATIONS: int(1, 100).default(2),
+  ARGON2_PARALLELISM: int(1, 16).default(1),
+  TRUST_PROXY_HOPS: int(0, 10).default(0),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
+  GRAPHQL_INTROSPECTION: flag.optional(),
+  POSTMARK_SERVER_TOKEN: z.string().min(1).optional(),
+  POSTMARK_API_URL: z.url({ protocol: /^https?$/ }).default('https://api.postmarkapp.com'),
+  POSTMARK_MESSAGE_STREAM: z.string().min(1).default('outbound'),
+  MAIL_FROM: z.string().min(3).default('Suward <no-reply@suward.localhost>'),
+});
+
+export type Env = z.input<typeof schema>;
+
+export function loadConfig(env: Record<string, string | undefined> = process.env) {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const c = parsed.data;
+  if (c.NODE_ENV === 'production' && c.ARGON2_MEMORY_KIB < 19456) {
+    throw new ConfigError('Invalid configuration:\n  ARGON2_MEMORY_KIB: below OWASP minimum (19456)');
+  }
+  if (c.NODE_ENV === 'production' && c.DATABASE_URL && !c.ENCRYPTION_KEY) {
+    throw new ConfigError('Invalid configuration:\n  ENCRYPTION_KEY: required in production with DATABASE_URL');
+  }
+  return {
+    env: c.NODE_ENV,
+    host: c.HOST,
+    port: c.PORT,
+    logLevel: c.LOG_LEVEL,
+    dataDir: path.resolve(c.DATA_DIR),
+    databaseUrl: c.DATABASE_URL,
+    publicOrigin: new URL(c.PUBLIC_ORIGIN).origin,
+    encryptionKey: c.ENCRYPTION_KEY ? Buffer.from(c.ENCRYPTION_KEY, 'base64') : undefined,
+    session: {
+      idleMs: c.SESSION_IDLE_HOURS * 3600_000,
+      absoluteMs: c.SESSION_ABSOLUTE_HOURS * 3600_000,
+    },
+    emailVerificationMs: c.EMAIL_VERIFICATION_HOURS * 3600_000,
+    argon2: { memoryCost: c.ARGON2_MEMORY_KIB, timeCost: c.ARGON2_ITERATIONS, parallelism: c.ARGON2_PARALLELISM },
+    trustProxyHops: c.TRUST_PROXY_HOPS,
+    redisUrl: c.REDIS_URL,
+    introspection: c.GRAPHQL_INTROSPECTION ?? c.NODE_ENV !== 'production',
+    mail: {
+      postmarkToken: c.POSTMARK_SERVER_TOKEN,
+      postmarkApiUrl: c.POSTMARK_API_URL,
+      messageStream: c.POSTMARK_MESSAGE_STREAM,
+      from: c.MAIL_FROM,
+    },
+  };
+}
+
+export type Config = ReturnType<typeof loadConfig>;
+
+export class ConfigError extends Error {}
