@@ -47,7 +47,7 @@ async function loadEngine(
     SchemaEngine: { new: (...args: unknown[]) => Promise<SchemaEngine> };
   };
   const bytes = await readFile(path.join(path.dirname(bgPath), 'schema_engine_bg.wasm'));
-  const { instance } = await WebAssembly.instantiate(bytes, { './schema_engine_bg.js': bindings });
+  const { instance } = await WebAssembly.instantiate(bytes, { './schema_engine_bg.js': bindings as WebAssembly.ModuleImports });
   bindings.__wbg_set_wasm(instance.exports);
   (instance.exports.__wbindgen_start as () => void)();
   const schema = await readFile(schemaPath, 'utf8');

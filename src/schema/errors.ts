@@ -1,0 +1,93 @@
+import {
+  AppError,
+  type ErrorCodeValue,
+  ConflictError,
+  InvalidCredentialsError,
+  InvalidInputError,
+  InvalidTokenError,
+  InvalidTwoFactorCodeError,
+  NotAllowedError,
+  NotFoundError,
+  RateLimitedError,
+  TwoFactorRequiredError,
+  UnauthenticatedError,
+  WeakPasswordError,
+} from '../errors.js';
+import { builder } from './builder.js';
+
+export const ErrorCode = builder.enumType('ErrorCode', {
+  description: 'Stable codes of expected failures; clients switch on these (or on __typename).',
+  values: [
+    'INVALID_INPUT',
+    'WEAK_PASSWORD',
+    'INVALID_CREDENTIALS',
+    'UNAUTHENTICATED',
+    'NOT_ALLOWED',
+    'NOT_FOUND',
+    'INVALID_TOKEN',
+    'RATE_LIMITED',
+    'TWO_FACTOR_REQUIRED',
+    'INVALID_TWO_FACTOR_CODE',
+    'CONFLICT',
+  ] as const satisfies readonly ErrorCodeValue[],
+});
+
+export const ErrorInterface = builder.interfaceRef<AppError>('Error').implement({
+  description: 'An expected failure. Every member of a result union except the success type implements it.',
+  fields: (t) => ({
+    code: t.field({ type: ErrorCode, resolve: (e) => e.code }),
+    message: t.exposeString('message'),
+  }),
+});
+
+function errorObject(cls: new (message: string) => AppError, name: string, description: string) {
+  return builder.objectType(cls, {
+    name,
+    description,
+    interfaces: [ErrorInterface],
+    isTypeOf: (value) => value instanceof cls,
+  });
+}
+
+errorObject(InvalidCredentialsError, 'InvalidCredentialsError', 'The email address or password is wrong.');
+errorObject(UnauthenticatedError, 'UnauthenticatedError', 'The request carries no valid session.');
+errorObject(NotAllowedError, 'NotAllowedError', "The viewer's role does not allow this.");
+errorObject(NotFoundError, 'NotFoundError', 'Nothing the viewer may see has that id.');
+errorObject(InvalidTokenError, 'InvalidTokenError', 'A link token is unknown, used, superseded or expired.');
+errorObject(TwoFactorRequiredError, 'TwoFactorRequiredError', 'Two-factor is on: send `code` or `backupCode`.');
+errorObject(InvalidTwoFactorCodeError, 'InvalidTwoFactorCodeError', 'The code is wrong or was already used.');
+errorObject(ConflictError, 'ConflictError', 'The change conflicts with the current state.');
+
+builder.objectType(InvalidInputError, {
+  name: 'InvalidInputError',
+  description: 'An input value is malformed; `field` names it.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof InvalidInputError,
+  fields: (t) => ({ field: t.exposeString('field') }),
+});
+
+builder.objectType(WeakPasswordError, {
+  name: 'WeakPasswordError',
+  description: 'The new password is too short, too long, too common or built from the email.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof WeakPasswordError,
+  fields: (t) => ({
+    reason: t.field({
+      type: builder.enumType('WeakPasswordReason', {
+        values: ['TOO_SHORT', 'TOO_LONG', 'COMMON', 'CONTAINS_EMAIL'] as const,
+      }),
+      resolve: (e) => e.reason,
+    }),
+  }),
+});
+
+builder.objectType(RateLimitedError, {
+  name: 'RateLimitedError',
+  description: 'Too many attempts; nothing was checked. Retry after `retryAfterSeconds`.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof RateLimitedError,
+  fields: (t) => ({ retryAfterSeconds: t.exposeInt('retryAfterSeconds') }),
+});
+
+/** Failures every mutation can return: bad input, throttling, and a refused scope. */
+export const commonErrors = [InvalidInputError, RateLimitedError, UnauthenticatedError, NotAllowedError];

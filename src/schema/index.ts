@@ -1,0 +1,8 @@
+import { lexicographicSortSchema } from 'graphql';
+import { builder } from './builder.js';
+import './errors.js';
+import '../features/accounts/schema.js';
+import '../features/sessions/schema.js';
+import '../features/two-factor/schema.js';
+
+export const schema = lexicographicSortSchema(builder.toSchema());

@@ -1,0 +1,11 @@
+import type { Context } from '../context.js';
+
+/** For fields of a User that only the account itself may read (sessions, two-factor state). */
+export const viewerIsSelf = (user: { id: string }, _args: unknown, ctx: Context) =>
+  ctx.viewer.kind === 'user' && ctx.viewer.userId === user.id;
+
+/** The signed-in person; resolvers behind the `signedIn` scope call this. */
+export function signedInViewer(ctx: Context) {
+  if (ctx.viewer.kind !== 'user') throw new Error('A resolver behind the signedIn scope ran without a session');
+  return ctx.viewer;
+}

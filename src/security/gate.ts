@@ -1,0 +1,69 @@
+// The credential gate: every way in passes the same steps in the same order, so no path can skip
+// the rate limit, the second factor or the audit trail.
+//   limit per client → limit per account → account lock → first factor → second factor → session
+import type { Services } from '../context.js';
+import { InvalidCredentialsError } from '../errors.js';
+import type { User } from '../generated/prisma/client.js';
+import { isCheckablePassword, normalizeEmail } from '../features/accounts/validation.js';
+import { recordAuditEvent, type RequestMeta } from '../features/audit/service.js';
+import { createSession } from '../features/sessions/service.js';
+import { assertSecondFactorNotLocked, type SecondFactor, verifySecondFactor } from '../features/two-factor/service.js';
+
+export type SignInMethod = 'password' | 'telegram';
+
+/**
+ * After the first factor has passed: asks for the second factor when two-factor is on, then
+ * opens a session. Nothing is issued until both factors pass.
+ */
+export async function admit(
+  services: Services,
+  meta: RequestMeta,
+  user: User,
+  factor: SecondFactor,
+  method: SignInMethod,
+) {
+  const secondFactor = user.twoFactorEnabledAt ? await verifySecondFactor(services, meta, user, factor) : null;
+  const { token, session } = await createSession(services, user.id, meta);
+  await recordAuditEvent(services.db, meta, {
+    action: 'session.signed_in',
+    actorId: user.id,
+    targetType: 'Session',
+    targetId: session.id,
+    metadata: { method, secondFactor },
+  });
+  return { token, session, user };
+}
+
+export async function signInWithPassword(
+  services: Services,
+  meta: RequestMeta,
+  input: { email: string; password: string } & SecondFactor,
+) {
+  const client = meta.ip ?? 'unknown';
+  await services.limits.consume('signInPerClient', client);
+
+  const email = normalizeEmail(input.email);
+  const accountKey = `${email}|${client}`;
+  await services.limits.consume('signInPerAccountAndClient', accountKey);
+
+  const user = await services.db.user.findUnique({ where: { email } });
+  if (user) await assertSecondFactorNotLocked(services, user);
+
+  // A dummy hash is verified on a miss so that unknown addresses take as long as known ones.
+  const checkable = isCheckablePassword(input.password);
+  const ok = await services.passwords.verify(checkable ? (user?.passwordHash ?? null) : null, checkable ? input.password : '');
+  if (!user || !ok) {
+    await recordAuditEvent(services.db, meta, {
+      action: 'session.sign_in_failed',
+      actorId: user?.id ?? null,
+      targetType: 'User',
+      ...(user ? { targetId: user.id } : {}),
+      metadata: { method: 'password', reason: 'invalid_credentials' },
+    });
+    throw new InvalidCredentialsError();
+  }
+
+  const admitted = await admit(services, meta, user, input, 'password');
+  await services.limits.reset('signInPerAccountAndClient', accountKey);
+  return admitted;
+}

@@ -1,0 +1,58 @@
+import { pino, type Logger } from 'pino';
+import type { Config } from './config.js';
+import type { Services } from './context.js';
+import { createAdapterFactory, openDatabase } from './db/client.js';
+import { createMailer, createTransport, type MailTransport } from './mail/mailer.js';
+import { createCipher, resolveEncryptionKey } from './security/encryption.js';
+import { createPasswordHasher } from './security/passwords.js';
+import { createRateLimits, type LimitRule, type RuleName } from './security/rate-limit.js';
+
+export interface ServiceOptions {
+  logger?: Logger;
+  /** Replaces the configured mail transport (tests use the in-memory one). */
+  transport?: MailTransport;
+  /** An in-memory PGlite instead of the data folder (tests). */
+  inMemoryDatabase?: boolean;
+  rateLimitRules?: Partial<Record<RuleName, LimitRule>>;
+  now?: () => Date;
+}
+
+export function createLogger(config: Config): Logger {
+  return pino({
+    level: config.logLevel,
+    // Belt and braces: these never belong in a log line, wherever they turn up.
+    redact: {
+      paths: ['password', 'newPassword', 'currentPassword', 'token', 'code', 'backupCode', '*.password', '*.token'],
+      censor: '[redacted]',
+    },
+  });
+}
+
+export async function createServices(config: Config, options: ServiceOptions = {}) {
+  const logger = options.logger ?? createLogger(config);
+  const database = await createAdapterFactory(config, { inMemory: options.inMemoryDatabase });
+  const { prisma, applied } = await openDatabase(database);
+  if (applied.length) logger.info({ applied }, 'migrations applied');
+  const limits = createRateLimits({ redisUrl: config.redisUrl, rules: options.rateLimitRules });
+  const mailer = createMailer(options.transport ?? createTransport(config, logger), config.mail.from, logger);
+
+  const services: Services = {
+    config,
+    db: prisma,
+    mailer,
+    passwords: createPasswordHasher(config.argon2),
+    cipher: createCipher(await resolveEncryptionKey(config)),
+    limits,
+    logger,
+    now: options.now ?? (() => new Date()),
+  };
+
+  async function close() {
+    await mailer.flush();
+    await limits.close();
+    await prisma.$disconnect();
+    await database.close();
+  }
+
+  return { services, database, close };
+}

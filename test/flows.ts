@@ -1,0 +1,68 @@
+import { decodeGlobalID } from '@pothos/plugin-relay';
+import { expect } from 'vitest';
+import { goodPassword, tokenFromMail, uniqueEmail, type TestServer } from './harness.js';
+
+export const SIGN_UP = /* GraphQL */ `
+  mutation SignUp($input: SignUpInput!) {
+    signUp(input: $input) {
+      __typename
+      ... on EmailSent { email }
+      ... on Error { code message }
+      ... on InvalidInputError { field }
+      ... on WeakPasswordError { reason }
+    }
+  }
+`;
+
+export const SIGN_IN = /* GraphQL */ `
+  mutation SignIn($input: SignInEmailPasswordInput!) {
+    signInEmailPassword(input: $input) {
+      __typename
+      ... on SignInSuccess { token session { id current } user { id email } }
+      ... on Error { code message }
+      ... on RateLimitedError { retryAfterSeconds }
+    }
+  }
+`;
+
+export const VERIFY_EMAIL = /* GraphQL */ `
+  mutation Verify($token: String!) {
+    verifyEmail(input: { token: $token }) {
+      __typename
+      ... on User { id emailVerified }
+      ... on Error { code }
+    }
+  }
+`;
+
+export const ME = /* GraphQL */ `
+  query Me {
+    me {
+      id email name emailVerified twoFactorEnabled backupCodesRemaining
+      organizations { edges { node { role organization { id name personal } } } }
+      sessions { id current ip userAgent }
+    }
+  }
+`;
+
+/** Signs up, verifies the address from the mailed link, signs in; returns the bearer token. */
+export async function createAccount(server: TestServer, options: { email?: string; password?: string; name?: string } = {}) {
+  const email = options.email ?? uniqueEmail();
+  const password = options.password ?? goodPassword;
+  const signUp = await server.gql(SIGN_UP, { input: { email, password, name: options.name ?? 'Ada Lovelace' } });
+  expect(signUp.data.signUp.__typename).toBe('EmailSent');
+  const mail = await server.lastMail(email, 'verify-email');
+  const verified = await server.gql(VERIFY_EMAIL, { token: tokenFromMail(mail.text) });
+  expect(verified.data.verifyEmail.__typename).toBe('User');
+  const token = await signIn(server, email, password);
+  return { email, password, token, userId: signIn.lastUserId! };
+}
+
+export async function signIn(server: TestServer, email: string, password: string, extra: Record<string, string> = {}) {
+  const res = await server.gql(SIGN_IN, { input: { email, password, ...extra } });
+  const result = res.data.signInEmailPassword;
+  if (result.__typename !== 'SignInSuccess') throw new Error(`sign-in failed: ${JSON.stringify(result)}`);
+  signIn.lastUserId = decodeGlobalID(result.user.id as string).id;
+  return result.token as string;
+}
+signIn.lastUserId = undefined as string | undefined;

@@ -1,0 +1,117 @@
+// Starts the real server on 127.0.0.1 against a database of its own: an in-memory PGlite, or,
+// when TEST_DATABASE_URL is set, a fresh database on that PostgreSQL server, dropped afterwards.
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pg from 'pg';
+import { createApp } from '../src/app.js';
+import { loadConfig, type Env } from '../src/config.js';
+import { createMemoryTransport } from '../src/mail/mailer.js';
+import { createServices, type ServiceOptions } from '../src/services.js';
+
+export const usingPostgres = Boolean(process.env.TEST_DATABASE_URL);
+
+async function createTestDatabase(): Promise<{ url?: string; drop(): Promise<void> }> {
+  const admin = process.env.TEST_DATABASE_URL;
+  if (!admin) return { drop: async () => {} };
+  const name = `suward_test_${randomBytes(6).toString('hex')}`;
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
+  await client.query(`CREATE DATABASE ${name}`);
+  await client.end();
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: admin });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+export interface GraphQLResponse<T = Record<string, any>> {
+  status: number;
+  headers: Headers;
+  data: T;
+  errors?: { message: string; extensions?: { code?: string } }[];
+}
+
+export async function startServer(options: { env?: Env; services?: ServiceOptions } = {}) {
+  const database = await createTestDatabase();
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATA_DIR: `/tmp/suward-test-${randomBytes(6).toString('hex')}`,
+    // Cheaper hashing keeps the suite fast; one test runs the production parameters.
+    ARGON2_MEMORY_KIB: '1024',
+    ARGON2_ITERATIONS: '1',
+    PUBLIC_ORIGIN: 'https://app.suward.test',
+    ...(database.url ? { DATABASE_URL: database.url } : {}),
+    ...options.env,
+  });
+  const transport = createMemoryTransport();
+  const { services, close } = await createServices(config, {
+    transport,
+    inMemoryDatabase: !database.url,
+    ...options.services,
+  });
+  const server: Server = createServer(createApp(services));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+
+  async function gql<T = Record<string, any>>(
+    query: string,
+    variables: Record<string, unknown> = {},
+    init: { token?: string; headers?: Record<string, string> } = {},
+  ): Promise<GraphQLResponse<T>> {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+        ...init.headers,
+      },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await response.json()) as { data: T; errors?: GraphQLResponse['errors'] };
+    return { status: response.status, headers: response.headers, data: body.data, errors: body.errors };
+  }
+
+  return {
+    url,
+    config,
+    services,
+    gql,
+    mail: transport.sent,
+    /** The newest message sent to `to`, once every pending delivery has finished. */
+    async lastMail(to: string, tag?: string) {
+      await services.mailer.flush();
+      const found = transport.sent.filter((m) => m.to === to && (!tag || m.tag === tag)).at(-1);
+      if (!found) throw new Error(`no mail to ${to}${tag ? ` tagged ${tag}` : ''}`);
+      return found;
+    },
+    async close() {
+      await new Promise((resolve) => server.close(resolve));
+      await close();
+      await database.drop();
+    },
+  };
+}
+
+export type TestServer = Awaited<ReturnType<typeof startServer>>;
+
+/** The token query parameter of the first link in a message. */
+export function tokenFromMail(text: string): string {
+  const link = text.match(/https?:\/\/\S+/)?.[0];
+  if (!link) throw new Error('no link in the message');
+  const token = new URL(link).searchParams.get('token');
+  if (!token) throw new Error('no token in the link');
+  return token;
+}
+
+let counter = 0;
+export const uniqueEmail = (label = 'user') => `${label}.${Date.now().toString(36)}${counter++}@example.com`;
+export const goodPassword = 'plum-orbit-canvas-91';
