@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { createApp } from '../src/app.js';
-import { loadConfig, type Env } from '../src/config.js';
+import { loadConfig } from '../src/config.js';
 import { createMemoryTransport } from '../src/mail/mailer.js';
 import { createServices, type ServiceOptions } from '../src/services.js';
 
@@ -39,7 +39,7 @@ export interface GraphQLResponse<T = Record<string, any>> {
   errors?: { message: string; extensions?: { code?: string } }[];
 }
 
-export async function startServer(options: { env?: Env; services?: ServiceOptions } = {}) {
+export async function startServer(options: { env?: Record<string, string>; services?: ServiceOptions } = {}) {
   const database = await createTestDatabase();
   const config = loadConfig({
     NODE_ENV: 'test',
