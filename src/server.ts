@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig } from './config.js';
 import { createApp } from './app.js';
 import { createLogger, createServices } from './services.js';
@@ -18,7 +19,8 @@ const app = createApp(services);
 const server = createServer(app);
 
 server.listen(config.port, config.host, () => {
-  const where = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}/graphql`;
+  const { port } = server.address() as AddressInfo;
+  const where = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/graphql`;
   logger.info({ url: where, database: config.databaseUrl ? 'postgresql' : 'pglite' }, 'Suward account security is listening');
 });
 

@@ -14,6 +14,7 @@ export interface ServiceOptions {
   /** An in-memory PGlite instead of the data folder (tests). */
   inMemoryDatabase?: boolean;
   rateLimitRules?: Partial<Record<RuleName, LimitRule>>;
+  rateLimitPrefix?: string;
   now?: () => Date;
 }
 
@@ -33,7 +34,11 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const database = await createAdapterFactory(config, { inMemory: options.inMemoryDatabase });
   const { prisma, applied } = await openDatabase(database);
   if (applied.length) logger.info({ applied }, 'migrations applied');
-  const limits = createRateLimits({ redisUrl: config.redisUrl, rules: options.rateLimitRules });
+  const limits = createRateLimits({
+    redisUrl: config.redisUrl,
+    rules: options.rateLimitRules,
+    prefix: options.rateLimitPrefix,
+  });
   const mailer = createMailer(options.transport ?? createTransport(config, logger), config.mail.from, logger);
 
   const services: Services = {

@@ -50,12 +50,20 @@ export async function startServer(options: { env?: Record<string, string>; servi
     ARGON2_ITERATIONS: '1',
     PUBLIC_ORIGIN: 'https://app.suward.test',
     ...(database.url ? { DATABASE_URL: database.url } : {}),
+    ...(process.env.TEST_REDIS_URL ? { REDIS_URL: process.env.TEST_REDIS_URL } : {}),
     ...options.env,
   });
   const transport = createMemoryTransport();
   const { services, close } = await createServices(config, {
     transport,
     inMemoryDatabase: !database.url,
+    // Every test request comes from 127.0.0.1; per-client budgets are tested on their own.
+    rateLimitRules: {
+      signInPerClient: { points: 100_000, windowSeconds: 900 },
+      mailPerClient: { points: 100_000, windowSeconds: 3600 },
+    },
+    // Each server keeps its limits apart from other test files sharing one Redis.
+    rateLimitPrefix: `test-${randomBytes(6).toString('hex')}`,
     ...options.services,
   });
   const server: Server = createServer(createApp(services));

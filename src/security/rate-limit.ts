@@ -28,8 +28,8 @@ export const defaultRules = {
 export type RuleName = keyof typeof defaultRules;
 
 export interface RateLimits {
-  /** Spends one attempt of `rule` for `key`; throws RATE_LIMITED when none is left. */
-  consume(rule: RuleName, key: string): Promise<void>;
+  /** Spends one attempt of `rule` for `key` and returns how many are left; throws RATE_LIMITED when none is. */
+  consume(rule: RuleName, key: string): Promise<number>;
   /** Throws RATE_LIMITED if `key` has no attempts left, without spending one. */
   check(rule: RuleName, key: string): Promise<void>;
   /** Forgets the attempts of `key` (after a success). */
@@ -59,7 +59,7 @@ export function createRateLimits(
   return {
     async consume(rule, key) {
       try {
-        await limiter(rule).consume(key);
+        return (await limiter(rule).consume(key)).remainingPoints;
       } catch (error) {
         if (error instanceof RateLimiterRes) throw refuse(error);
         throw error;

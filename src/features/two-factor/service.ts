@@ -36,14 +36,21 @@ export async function assertSecondFactorNotLocked(services: Services, user: User
   await services.limits.check('twoFactorPerAccountDaily', user.id);
 }
 
+/** Spends one attempt of the account's code budget; returns the attempts left after it. */
 async function spendCodeAttempt(services: Services, meta: RequestMeta, user: User) {
   try {
-    await services.limits.consume('twoFactorPerAccount', user.id);
-    await services.limits.consume('twoFactorPerAccountDaily', user.id);
+    const left = await services.limits.consume('twoFactorPerAccount', user.id);
+    return Math.min(left, await services.limits.consume('twoFactorPerAccountDaily', user.id));
   } catch (error) {
     if (error instanceof RateLimitedError) await audit(services, meta, user, 'two_factor.locked_out');
     throw error;
   }
+}
+
+async function rejectCode(services: Services, meta: RequestMeta, user: User, method: string, attemptsLeft: number) {
+  await audit(services, meta, user, 'two_factor.code_rejected', { method, attemptsLeft });
+  if (attemptsLeft === 0) await audit(services, meta, user, 'two_factor.locked_out');
+  return new InvalidTwoFactorCodeError();
 }
 
 /** Accepts a TOTP code at most once per account: the step only moves forward, atomically. */
@@ -85,16 +92,13 @@ export async function verifySecondFactor(
   if (!user.totpSecret) throw new Error('verifySecondFactor called for an account without two-factor');
   if (!code && !backupCode) throw new TwoFactorRequiredError();
 
-  await spendCodeAttempt(services, meta, user);
+  const attemptsLeft = await spendCodeAttempt(services, meta, user);
 
   const method = code ? 'totp' : 'backup_code';
   const ok = code
     ? code.length <= 16 && (await acceptTotp(services, user, user.totpSecret, code))
     : backupCode!.length <= 64 && (await acceptBackupCode(services, user, backupCode!));
-  if (!ok) {
-    await audit(services, meta, user, 'two_factor.code_rejected', { method });
-    throw new InvalidTwoFactorCodeError();
-  }
+  if (!ok) throw await rejectCode(services, meta, user, method, attemptsLeft);
 
   await services.limits.reset('twoFactorPerAccount', user.id);
   if (method === 'backup_code') {
@@ -163,10 +167,9 @@ async function issueBackupCodes(services: Services, userId: string, tx: Pick<Ser
 export async function activateTwoFactor(services: Services, meta: RequestMeta, userId: string, code: string) {
   const user = await services.db.user.findUniqueOrThrow({ where: { id: userId } });
   if (!user.pendingTotpSecret) throw new InvalidInputError('code', 'Set up two-factor first.');
-  await spendCodeAttempt(services, meta, user);
+  const attemptsLeft = await spendCodeAttempt(services, meta, user);
   if (!(await acceptTotp(services, user, user.pendingTotpSecret, code))) {
-    await audit(services, meta, user, 'two_factor.code_rejected', { method: 'activation' });
-    throw new InvalidTwoFactorCodeError();
+    throw await rejectCode(services, meta, user, 'activation', attemptsLeft);
   }
   await services.limits.reset('twoFactorPerAccount', user.id);
 
