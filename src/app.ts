@@ -6,6 +6,8 @@ import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspect
 import { GraphQLError } from 'graphql';
 import { createYoga, maskError, type Plugin } from 'graphql-yoga';
 import type { Context, Services, Viewer } from './context.js';
+import { findLiveApiKey } from './features/api-keys/service.js';
+import { createAccessLoaders } from './features/organizations/access.js';
 import { findSessionByToken } from './features/sessions/service.js';
 import { clientAddress } from './http/client-address.js';
 import { readSessionCookie, serializeCookie } from './http/cookies.js';
@@ -22,7 +24,14 @@ async function resolveViewer(services: Services, request: Request): Promise<View
   const authorization = request.headers.get('authorization');
   const bearer = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
   const token = bearer ?? readSessionCookie(request.headers.get('cookie'));
-  if (!token || token.startsWith(tokenPrefixes.apiKey)) return { kind: 'anonymous' };
+  if (!token) return { kind: 'anonymous' };
+  if (token.startsWith(tokenPrefixes.apiKey)) {
+    // API keys are for other services, which send them as bearer tokens, never as cookies.
+    const apiKey = bearer ? await findLiveApiKey(services, token) : null;
+    return apiKey
+      ? { kind: 'apiKey', apiKeyId: apiKey.id, projectId: apiKey.projectId, organizationId: apiKey.project.organizationId }
+      : { kind: 'anonymous' };
+  }
   const session = await findSessionByToken(services, token);
   if (!session) return { kind: 'anonymous' };
   return { kind: 'user', userId: session.userId, sessionId: session.id, via: bearer ? 'bearer' : 'cookie' };
@@ -82,9 +91,11 @@ export function createApp(services: Services) {
       useResponseHeaders(),
     ],
     context: async ({ request, req }) => {
+      const viewer = await resolveViewer(services, request);
       const ctx: Context = {
         services,
-        viewer: await resolveViewer(services, request),
+        viewer,
+        access: createAccessLoaders(services.db, viewer.kind === 'user' ? viewer.userId : null),
         meta: {
           ip: clientAddress(req, request.headers, config.trustProxyHops),
           userAgent: request.headers.get('user-agent')?.slice(0, 512) ?? null,

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import type { RequestMeta } from './features/audit/service.js';
+import type { AccessLoaders } from './features/organizations/access.js';
 import type { Mailer } from './mail/mailer.js';
 import type { Cipher } from './security/encryption.js';
 import type { PasswordHasher } from './security/passwords.js';
@@ -34,6 +35,8 @@ export interface CookieToSet {
 export interface Context {
   services: Services;
   viewer: Viewer;
+  /** The viewer's organization and project roles, loaded in batches for this request only. */
+  access: AccessLoaders;
   meta: RequestMeta;
   /** Cookies to add to this request's response. */
   cookies: CookieToSet[];

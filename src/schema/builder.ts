@@ -5,6 +5,8 @@ import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { GraphQLError, Kind } from 'graphql';
 import type { Context } from '../context.js';
+import { atLeastOrganizationRole, atLeastProjectRole } from '../features/organizations/access.js';
+import type { OrganizationRole, ProjectRole } from '../generated/prisma/client.js';
 import { NotAllowedError, UnauthenticatedError } from '../errors.js';
 import type PrismaTypes from '../generated/pothos-types.js';
 import { getDatamodel } from '../generated/pothos-types.js';
@@ -23,6 +25,16 @@ export const builder = new SchemaBuilder<{
   AuthScopes: {
     /** A person signed in with a session (not an API key). */
     signedIn: boolean;
+    /** The viewer's role in the organization (by database id) is at least MEMBER, ADMIN or OWNER. */
+    organizationMember: string;
+    organizationAdmin: string;
+    organizationOwner: string;
+    /** The viewer's effective role on the project (by database id) is at least VIEWER, DEVELOPER or ADMIN. */
+    projectViewer: string;
+    projectDeveloper: string;
+    projectAdmin: string;
+    /** The request is made with an API key of this project. */
+    apiKeyProject: string;
   };
 }>({
   // The errors plugin wraps scope-auth, so a refused field on a mutation comes back as a typed
@@ -31,9 +43,22 @@ export const builder = new SchemaBuilder<{
   defaultFieldNullability: false,
   defaultInputFieldRequiredness: true,
   scopeAuth: {
-    authScopes: (ctx) => ({
-      signedIn: ctx.viewer.kind === 'user',
-    }),
+    authScopes: (ctx) => {
+      const orgRole = async (id: string, role: OrganizationRole) =>
+        ctx.viewer.kind === 'user' && atLeastOrganizationRole(await ctx.access.organizationRole.load(id), role);
+      const projectRole = async (id: string, role: ProjectRole) =>
+        ctx.viewer.kind === 'user' && atLeastProjectRole((await ctx.access.projectAccess.load(id))?.role, role);
+      return {
+        signedIn: ctx.viewer.kind === 'user',
+        organizationMember: (id) => orgRole(id, 'MEMBER'),
+        organizationAdmin: (id) => orgRole(id, 'ADMIN'),
+        organizationOwner: (id) => orgRole(id, 'OWNER'),
+        projectViewer: (id) => projectRole(id, 'VIEWER'),
+        projectDeveloper: (id) => projectRole(id, 'DEVELOPER'),
+        projectAdmin: (id) => projectRole(id, 'ADMIN'),
+        apiKeyProject: (id) => ctx.viewer.kind === 'apiKey' && ctx.viewer.projectId === id,
+      };
+    },
     unauthorizedError: (_parent, ctx) =>
       ctx.viewer.kind === 'anonymous' ? new UnauthenticatedError() : new NotAllowedError(),
   },

@@ -9,3 +9,6 @@ export function decodeId(globalId: string, typename: string): string | null {
     return null;
   }
 }
+
+/** The database id for scope checks: an empty string (which no scope accepts) when malformed. */
+export const scopeId = (globalId: string, typename: string) => decodeId(globalId, typename) ?? '';

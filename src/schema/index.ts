@@ -4,5 +4,9 @@ import './errors.js';
 import '../features/accounts/schema.js';
 import '../features/sessions/schema.js';
 import '../features/two-factor/schema.js';
+import '../features/organizations/schema.js';
+import '../features/projects/schema.js';
+import '../features/invitations/schema.js';
+import '../features/api-keys/schema.js';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -67,3 +67,22 @@ export async function signInWithPassword(
   await services.limits.reset('signInPerAccountAndClient', accountKey);
   return admitted;
 }
+
+/**
+ * Confirms a signed-in person before an irreversible change (ownership transfer, account
+ * deletion): the password, and the second factor when two-factor is on.
+ */
+export async function reauthenticate(
+  services: Services,
+  meta: RequestMeta,
+  userId: string,
+  input: { password: string } & SecondFactor,
+): Promise<User> {
+  const user = await services.db.user.findUniqueOrThrow({ where: { id: userId } });
+  await assertSecondFactorNotLocked(services, user);
+  await services.limits.consume('signInPerAccountAndClient', `${user.id}|${meta.ip ?? 'unknown'}`);
+  const ok = isCheckablePassword(input.password) && (await services.passwords.verify(user.passwordHash, input.password));
+  if (!ok) throw new InvalidCredentialsError('The password is incorrect.');
+  if (user.twoFactorEnabledAt) await verifySecondFactor(services, meta, user, input);
+  return user;
+}

@@ -23,6 +23,7 @@ export const defaultRules = {
   twoFactorPerAccountDaily: { points: 20, windowSeconds: 24 * 3600, blockSeconds: 24 * 3600 },
   mailPerAddress: { points: 5, windowSeconds: 3600 },
   mailPerClient: { points: 30, windowSeconds: 3600 },
+  apiKeysPerAccount: { points: 20, windowSeconds: 3600 },
 } satisfies Record<string, LimitRule>;
 
 export type RuleName = keyof typeof defaultRules;
