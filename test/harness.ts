@@ -61,6 +61,7 @@ export async function startServer(options: { env?: Record<string, string>; servi
     rateLimitRules: {
       signInPerClient: { points: 100_000, windowSeconds: 900 },
       mailPerClient: { points: 100_000, windowSeconds: 3600 },
+      mailPerAddress: { points: 1_000, windowSeconds: 3600 },
     },
     // Each server keeps its limits apart from other test files sharing one Redis.
     rateLimitPrefix: `test-${randomBytes(6).toString('hex')}`,

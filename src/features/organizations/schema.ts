@@ -3,7 +3,7 @@ import { reauthenticate } from '../../security/gate.js';
 import { builder } from '../../schema/builder.js';
 import { commonErrors } from '../../schema/errors.js';
 import { decodeId, scopeId } from '../../schema/ids.js';
-import { signedInViewer } from '../../schema/scopes.js';
+import { reloadAccess, signedInViewer } from '../../schema/scopes.js';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { Organization, OrganizationMembership, OrganizationRoleEnum } from '../accounts/schema.js';
 import { SESSION_COOKIE } from '../sessions/service.js';
@@ -149,6 +149,7 @@ builder.mutationField('changeOrganizationMemberRole', (t) =>
         userId: requireId(input.userId, 'User'),
         role: input.role,
       });
+      reloadAccess(ctx);
       return ctx.services.db.organizationMember.findUniqueOrThrow({ ...query, where: { id: member.id } });
     },
   }),
@@ -217,6 +218,7 @@ builder.mutationField('transferOwnership', (t) =>
       const organizationId = requireId(input.organizationId, 'Organization');
       await reauthenticate(ctx.services, ctx.meta, viewer.userId, input);
       await transferOwnership(ctx.services, ctx.meta, viewer, { organizationId, userId: requireId(input.userId, 'User') });
+      reloadAccess(ctx);
       return ctx.services.db.organization.findUniqueOrThrow({ ...query, where: { id: organizationId } });
     },
   }),
