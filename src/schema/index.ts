@@ -4,5 +4,6 @@ import './errors.js';
 import '../features/accounts/schema.js';
 import '../features/sessions/schema.js';
 import '../features/two-factor/schema.js';
+import '../features/telegram/schema.js';
 
 export const schema = lexicographicSortSchema(builder.toSchema());
