@@ -23,7 +23,7 @@ export const defaultRules = {
   twoFactorPerAccountDaily: { points: 20, windowSeconds: 24 * 3600, blockSeconds: 24 * 3600 },
   // Telegram data cannot be guessed (it is signed), so this only bounds the work and audit rows
   // one client can cause with sign-in and link attempts.
-  telegramPerClient: { points: 60, windowSeconds: 15 * 60 },
+  telegramPerClient: { points: 100, windowSeconds: 15 * 60 },
   mailPerAddress: { points: 5, windowSeconds: 3600 },
   mailPerClient: { points: 30, windowSeconds: 3600 },
 } satisfies Record<string, LimitRule>;
