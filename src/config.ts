@@ -32,6 +32,14 @@ const schema = z.object({
   POSTMARK_API_URL: z.url({ protocol: /^https?$/ }).default('https://api.postmarkapp.com'),
   POSTMARK_MESSAGE_STREAM: z.string().min(1).default('outbound'),
   MAIL_FROM: z.string().min(3).default('Suward <no-reply@suward.localhost>'),
+  // The bot's token from BotFather; setting it turns Telegram sign-in on. It is only ever used as
+  // key material to check the Login Widget's signatures: nothing is sent to Telegram.
+  TELEGRAM_BOT_TOKEN: z
+    .string()
+    .regex(/^\d+:[A-Za-z0-9_-]{30,}$/, 'must look like a bot token from BotFather (<digits>:<secret>)')
+    .optional(),
+  TELEGRAM_ADVERTISED: flag.default(false),
+  TELEGRAM_AUTH_MAX_AGE_SECONDS: int(30, 24 * 3600).default(300),
 });
 
 export type Env = z.input<typeof schema>;
@@ -74,6 +82,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       postmarkApiUrl: c.POSTMARK_API_URL,
       messageStream: c.POSTMARK_MESSAGE_STREAM,
       from: c.MAIL_FROM,
+    },
+    telegram: {
+      botToken: c.TELEGRAM_BOT_TOKEN,
+      /** Clients are told to offer Telegram only when the backend is on as well. */
+      advertised: Boolean(c.TELEGRAM_BOT_TOKEN) && c.TELEGRAM_ADVERTISED,
+      maxAgeSeconds: c.TELEGRAM_AUTH_MAX_AGE_SECONDS,
     },
   };
 }

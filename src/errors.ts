@@ -15,7 +15,9 @@ export type ErrorCodeValue =
   | 'RATE_LIMITED'
   | 'TWO_FACTOR_REQUIRED'
   | 'INVALID_TWO_FACTOR_CODE'
-  | 'CONFLICT';
+  | 'CONFLICT'
+  | 'TELEGRAM_NOT_LINKED'
+  | 'INVALID_TELEGRAM_DATA';
 
 export abstract class AppError extends GraphQLError {
   constructor(
@@ -98,5 +100,29 @@ export class InvalidTwoFactorCodeError extends AppError {
 export class ConflictError extends AppError {
   constructor(message: string) {
     super('CONFLICT', message);
+  }
+}
+
+export class TelegramNotLinkedError extends AppError {
+  constructor(message = 'No account is linked to this Telegram account. Sign in another way and link it first.') {
+    super('TELEGRAM_NOT_LINKED', message);
+  }
+}
+
+export type TelegramRejection = 'BAD_SIGNATURE' | 'EXPIRED' | 'FROM_THE_FUTURE' | 'ALREADY_USED';
+
+const telegramMessages: Record<TelegramRejection, string> = {
+  BAD_SIGNATURE: 'The Telegram login data is not signed by this site\'s bot.',
+  EXPIRED: 'The Telegram login data is too old. Log in with Telegram again.',
+  FROM_THE_FUTURE: 'The Telegram login data is dated in the future. Check the clock and log in with Telegram again.',
+  ALREADY_USED: 'This Telegram login data was already used. Log in with Telegram again.',
+};
+
+export class InvalidTelegramDataError extends AppError {
+  constructor(
+    readonly reason: TelegramRejection,
+    message = telegramMessages[reason],
+  ) {
+    super('INVALID_TELEGRAM_DATA', message);
   }
 }

@@ -4,11 +4,13 @@ import {
   ConflictError,
   InvalidCredentialsError,
   InvalidInputError,
+  InvalidTelegramDataError,
   InvalidTokenError,
   InvalidTwoFactorCodeError,
   NotAllowedError,
   NotFoundError,
   RateLimitedError,
+  TelegramNotLinkedError,
   TwoFactorRequiredError,
   UnauthenticatedError,
   WeakPasswordError,
@@ -29,6 +31,8 @@ export const ErrorCode = builder.enumType('ErrorCode', {
     'TWO_FACTOR_REQUIRED',
     'INVALID_TWO_FACTOR_CODE',
     'CONFLICT',
+    'TELEGRAM_NOT_LINKED',
+    'INVALID_TELEGRAM_DATA',
   ] as const satisfies readonly ErrorCodeValue[],
 });
 
@@ -57,6 +61,11 @@ errorObject(InvalidTokenError, 'InvalidTokenError', 'A link token is unknown, us
 errorObject(TwoFactorRequiredError, 'TwoFactorRequiredError', 'Two-factor is on: send `code` or `backupCode`.');
 errorObject(InvalidTwoFactorCodeError, 'InvalidTwoFactorCodeError', 'The code is wrong or was already used.');
 errorObject(ConflictError, 'ConflictError', 'The change conflicts with the current state.');
+errorObject(
+  TelegramNotLinkedError,
+  'TelegramNotLinkedError',
+  'The Telegram account is not linked to any account (sign-in), or the viewer has none linked (unlink).',
+);
 
 builder.objectType(InvalidInputError, {
   name: 'InvalidInputError',
@@ -87,6 +96,26 @@ builder.objectType(RateLimitedError, {
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof RateLimitedError,
   fields: (t) => ({ retryAfterSeconds: t.exposeInt('retryAfterSeconds') }),
+});
+
+builder.objectType(InvalidTelegramDataError, {
+  name: 'InvalidTelegramDataError',
+  description: 'Telegram login data was well formed but refused; `reason` says why. Nothing was changed.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof InvalidTelegramDataError,
+  fields: (t) => ({
+    reason: t.field({
+      type: builder.enumType('TelegramDataRejection', {
+        values: {
+          BAD_SIGNATURE: { description: "The hash does not match the fields under this site's bot token." },
+          EXPIRED: { description: '`auth_date` is older than the accepted window.' },
+          FROM_THE_FUTURE: { description: '`auth_date` is later than the server clock allows.' },
+          ALREADY_USED: { description: 'The same signed data was accepted before; each is accepted once.' },
+        } as const,
+      }),
+      resolve: (e) => e.reason,
+    }),
+  }),
 });
 
 /** Failures every mutation can return: bad input, throttling, and a refused scope. */

@@ -8,5 +8,6 @@ import '../features/organizations/schema.js';
 import '../features/projects/schema.js';
 import '../features/invitations/schema.js';
 import '../features/api-keys/schema.js';
+import '../features/telegram/schema.js';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -14,6 +14,10 @@ export type SignInMethod = 'password' | 'telegram';
 /**
  * After the first factor has passed: asks for the second factor when two-factor is on, then
  * opens a session. Nothing is issued until both factors pass.
+ *
+ * `beforeSession` runs once both factors have passed and before the session exists; if it
+ * throws, no session is opened. A one-time first factor is spent there, so that a refusal of
+ * the second factor does not use it up.
  */
 export async function admit(
   services: Services,
@@ -21,8 +25,10 @@ export async function admit(
   user: User,
   factor: SecondFactor,
   method: SignInMethod,
+  options: { beforeSession?: () => Promise<void> } = {},
 ) {
   const secondFactor = user.twoFactorEnabledAt ? await verifySecondFactor(services, meta, user, factor) : null;
+  await options.beforeSession?.();
   const { token, session } = await createSession(services, user.id, meta);
   await recordAuditEvent(services.db, meta, {
     action: 'session.signed_in',

@@ -21,6 +21,9 @@ export const defaultRules = {
   // NIST SP 800-63B 5.2.2 allows at most 100 consecutive failures; two-factor codes get far fewer.
   twoFactorPerAccount: { points: 5, windowSeconds: 15 * 60, blockSeconds: 15 * 60 },
   twoFactorPerAccountDaily: { points: 20, windowSeconds: 24 * 3600, blockSeconds: 24 * 3600 },
+  // Telegram data cannot be guessed (it is signed), so this only bounds the work and audit rows
+  // one client can cause with sign-in and link attempts.
+  telegramPerClient: { points: 100, windowSeconds: 15 * 60 },
   mailPerAddress: { points: 5, windowSeconds: 3600 },
   mailPerClient: { points: 30, windowSeconds: 3600 },
   apiKeysPerAccount: { points: 20, windowSeconds: 3600 },

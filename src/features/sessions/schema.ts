@@ -34,7 +34,7 @@ builder.prismaObjectField('User', 'sessions', (t) =>
   }),
 );
 
-const SignInSuccess = builder
+export const SignInSuccess = builder
   .objectRef<{ token: string; session: typeof Session.$inferType; user: typeof User.$inferType }>('SignInSuccess')
   .implement({
     description:
