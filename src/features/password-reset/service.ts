@@ -10,39 +10,37 @@ import { revokeSessions } from '../sessions/service.js';
 import { assertSecondFactorNotLocked, type SecondFactor, verifySecondFactor } from '../two-factor/service.js';
 
 /**
- * Mails a reset link when the address has an account. The answer, and about the time it takes,
- * are the same either way: the mail goes out off the request path.
+ * Mails a reset link when the address has an account. The answer, and the time it takes, are the
+ * same either way: only the lookup happens on the request path; the link is issued and mailed
+ * after the answer.
  */
 export async function initPasswordReset(services: Services, meta: RequestMeta, rawEmail: string) {
   const email = normalizeEmail(rawEmail);
   await services.limits.consume('mailPerClient', meta.ip ?? 'unknown');
   await services.limits.consume('mailPerAddress', email);
 
-  const user = await services.db.user.findUnique({ where: { email } });
-  if (user) {
-    // Issuing retires every earlier reset link of the account.
-    const token = await issueEmailToken(services, {
-      userId: user.id,
-      purpose: 'PASSWORD_RESET',
-      email: user.email,
-      prefix: tokenPrefixes.passwordReset,
-      ttlMs: services.config.passwordResetMs,
-    });
-    await recordAuditEvent(services.db, meta, {
-      action: 'account.password_reset_requested',
-      actorId: null,
-      targetType: 'User',
-      targetId: user.id,
-    });
-    services.mailer.send(
-      templates.passwordReset(
-        user.email,
-        link(services, '/reset-password', token),
-        Math.round(services.config.passwordResetMs / 60_000),
-      ),
-    );
-  }
+  const user = await services.db.user.findUnique({ where: { email }, select: { id: true, email: true } });
+  if (user) services.mailer.sendPrepared('password-reset', () => prepareResetMail(services, meta, user));
   return { email };
+}
+
+async function prepareResetMail(services: Services, meta: RequestMeta, user: { id: string; email: string }) {
+  // Issuing retires every earlier reset link of the account.
+  const token = await issueEmailToken(services, {
+    userId: user.id,
+    purpose: 'PASSWORD_RESET',
+    email: user.email,
+    prefix: tokenPrefixes.passwordReset,
+    ttlMs: services.config.passwordResetMs,
+  });
+  await recordAuditEvent(services.db, meta, {
+    action: 'account.password_reset_requested',
+    actorId: null,
+    targetType: 'User',
+    targetId: user.id,
+  });
+  const minutes = Math.round(services.config.passwordResetMs / 60_000);
+  return templates.passwordReset(user.email, link(services, '/reset-password', token), minutes);
 }
 
 /**
