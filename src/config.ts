@@ -22,6 +22,7 @@ const schema = z.object({
   SESSION_ABSOLUTE_HOURS: int(1, 24 * 365).default(24 * 30),
   EMAIL_VERIFICATION_HOURS: int(1, 24 * 30).default(48),
   INVITATION_DAYS: int(1, 90).default(7),
+  PASSWORD_RESET_MINUTES: int(30, 60).default(30),
   ARGON2_MEMORY_KIB: int(1024, 4 * 1024 * 1024).default(19456),
   ARGON2_ITERATIONS: int(1, 100).default(2),
   ARGON2_PARALLELISM: int(1, 16).default(1),
@@ -73,6 +74,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     emailVerificationMs: c.EMAIL_VERIFICATION_HOURS * 3600_000,
     invitationMs: c.INVITATION_DAYS * 24 * 3600_000,
+    passwordResetMs: c.PASSWORD_RESET_MINUTES * 60_000,
+    /** How long a link confirming a new email address stays valid. */
+    emailChangeMs: 24 * 3600_000,
     argon2: { memoryCost: c.ARGON2_MEMORY_KIB, timeCost: c.ARGON2_ITERATIONS, parallelism: c.ARGON2_PARALLELISM },
     trustProxyHops: c.TRUST_PROXY_HOPS,
     redisUrl: c.REDIS_URL,

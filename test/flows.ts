@@ -66,3 +66,72 @@ export async function signIn(server: TestServer, email: string, password: string
   return result.token as string;
 }
 signIn.lastUserId = undefined as string | undefined;
+
+// Imports are hoisted; this one serves the helpers below.
+import { totpCode } from '../src/features/two-factor/totp.js';
+
+export const INIT_PASSWORD_RESET = /* GraphQL */ `
+  mutation InitReset($input: InitPasswordResetInput!) {
+    initPasswordReset(input: $input) {
+      __typename
+      ... on EmailSent { email }
+      ... on Error { code message }
+      ... on InvalidInputError { field }
+      ... on RateLimitedError { retryAfterSeconds }
+    }
+  }
+`;
+
+export const COMPLETE_PASSWORD_RESET = /* GraphQL */ `
+  mutation CompleteReset($input: CompletePasswordResetInput!) {
+    completePasswordReset(input: $input) {
+      __typename
+      ... on PasswordResetComplete { email }
+      ... on Error { code message }
+      ... on WeakPasswordError { reason }
+    }
+  }
+`;
+
+export const CHANGE_EMAIL = /* GraphQL */ `
+  mutation ChangeEmail($input: ChangeEmailInput!) {
+    changeEmail(input: $input) {
+      __typename
+      ... on EmailSent { email }
+      ... on Error { code message }
+      ... on InvalidInputError { field }
+    }
+  }
+`;
+
+export const CONFIRM_EMAIL_CHANGE = /* GraphQL */ `
+  mutation ConfirmEmailChange($input: ConfirmEmailChangeInput!) {
+    confirmEmailChange(input: $input) {
+      __typename
+      ... on EmailChanged { email }
+      ... on Error { code message }
+    }
+  }
+`;
+
+/** Turns two-factor on for a signed-in account; returns the TOTP secret and the backup codes. */
+export async function enableTwoFactor(server: TestServer, token: string, password: string) {
+  const setup = await server.gql(
+    `mutation($input: SetupTwoFactorInput!) {
+      setupTwoFactor(input: $input) { __typename ... on TwoFactorSetup { secret } ... on Error { code } }
+    }`,
+    { input: { password } },
+    { token },
+  );
+  expect(setup.data.setupTwoFactor.__typename).toBe('TwoFactorSetup');
+  const secret = setup.data.setupTwoFactor.secret as string;
+  const activated = await server.gql(
+    `mutation($input: ActivateTwoFactorInput!) {
+      activateTwoFactor(input: $input) { __typename ... on BackupCodes { backupCodes } ... on Error { code } }
+    }`,
+    { input: { code: await totpCode(secret, new Date()) } },
+    { token },
+  );
+  expect(activated.data.activateTwoFactor.__typename).toBe('BackupCodes');
+  return { secret, backupCodes: activated.data.activateTwoFactor.backupCodes as string[] };
+}

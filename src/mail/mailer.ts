@@ -88,6 +88,20 @@ export function createMailer(transport: MailTransport, from: string, logger: Log
         .finally(() => pending.delete(delivery));
       pending.add(delivery);
     },
+    /**
+     * Like `send`, but the message is also prepared off the request path (issuing its link token,
+     * for example), so that an answer that sends mail takes as long as one that does not.
+     * `prepare` may resolve to null to send nothing.
+     */
+    sendPrepared(tag: string, prepare: () => Promise<MailMessage | null>): void {
+      // A timer, not a microtask: the answer is written before the preparation starts.
+      const delivery = new Promise((resolve) => setTimeout(resolve, 0))
+        .then(prepare)
+        .then((message) => (message ? transport.deliver({ ...message, from }) : undefined))
+        .catch((error: unknown) => logger.error({ err: error, tag }, 'mail preparation or delivery failed'))
+        .finally(() => pending.delete(delivery));
+      pending.add(delivery);
+    },
     /** Resolves when every message handed over so far has been delivered or has failed. */
     async flush(): Promise<void> {
       await Promise.all([...pending]);

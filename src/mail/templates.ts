@@ -53,6 +53,54 @@ export const templates = {
         'If you did not do this, reset your password now and review your sessions.',
       ],
     }),
+  passwordReset: (to: string, url: string, minutes: number) =>
+    compose('password-reset', {
+      to,
+      subject: 'Reset your password',
+      paragraphs: [
+        'Somebody asked to reset the password of the Suward account that uses this address.',
+        `If it was you, follow the link below within ${minutes} minutes. It works once.`,
+        'If it was not you, ignore this message: your password stays as it is.',
+      ],
+      action: { label: 'Choose a new password', url },
+    }),
+  passwordResetDone: (to: string) =>
+    compose('password-reset-done', {
+      to,
+      subject: 'Your password was reset',
+      paragraphs: [
+        'The password of your Suward account was just reset with a link sent to this address, and every session was ended.',
+        'If you did not do this, reset your password again now and turn on two-factor authentication.',
+      ],
+    }),
+  confirmEmailChange: (to: string, url: string) =>
+    compose('confirm-email-change', {
+      to,
+      subject: 'Confirm your new email address',
+      paragraphs: [
+        'Somebody asked to move a Suward account to this address.',
+        'If it was you, confirm with the link below within 24 hours. Otherwise ignore this message.',
+      ],
+      action: { label: 'Confirm new email address', url },
+    }),
+  emailChangeToTakenAddress: (to: string) =>
+    compose('email-change-existing', {
+      to,
+      subject: 'Someone tried to move an account to your address',
+      paragraphs: [
+        'Somebody asked to move another Suward account to this address, which already has an account. Nothing was changed.',
+        'If it was you, sign in with this address instead. Otherwise ignore this message.',
+      ],
+    }),
+  emailChanged: (to: string) =>
+    compose('email-changed', {
+      to,
+      subject: 'Your email address was changed',
+      paragraphs: [
+        'The email address of your Suward account was just changed; this address no longer signs in.',
+        'If you did not do this, contact Suward support right away.',
+      ],
+    }),
   securityNotice: (to: string, tag: string, subject: string, paragraphs: string[]) =>
     compose(tag, { to, subject, paragraphs }),
   withLink: (to: string, tag: string, subject: string, paragraphs: string[], label: string, url: string) =>

@@ -9,5 +9,7 @@ import '../features/projects/schema.js';
 import '../features/invitations/schema.js';
 import '../features/api-keys/schema.js';
 import '../features/telegram/schema.js';
+import '../features/password-reset/schema.js';
+import '../features/email-change/schema.js';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

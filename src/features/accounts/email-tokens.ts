@@ -58,9 +58,17 @@ export async function spendEmailToken(
   if (count !== 1) throw new InvalidTokenError();
 }
 
-/** Retires every unused token of the account (after a password change, for example). */
-export async function retireEmailTokens(services: Services, userId: string, purposes: EmailTokenPurpose[]) {
-  await services.db.emailToken.updateMany({
+/**
+ * Retires every unused token of the account (after a password change, for example). Pass `tx`
+ * to do it inside a transaction.
+ */
+export async function retireEmailTokens(
+  services: Services,
+  userId: string,
+  purposes: EmailTokenPurpose[],
+  tx: Pick<Services['db'], 'emailToken'> = services.db,
+) {
+  await tx.emailToken.updateMany({
     where: { userId, purpose: { in: purposes }, usedAt: null },
     data: { usedAt: services.now() },
   });

@@ -69,7 +69,7 @@ const SignUpInput = builder.inputType('SignUpInput', {
   }),
 });
 
-const EmailSent = builder.objectRef<{ email: string }>('EmailSent').implement({
+export const EmailSent = builder.objectRef<{ email: string }>('EmailSent').implement({
   description:
     'The request was taken. The same answer comes whether or not the address has an account, ' +
     'so that nobody can find out which addresses are registered.',
