@@ -37,10 +37,24 @@ async function resolveViewer(services: Services, request: Request): Promise<View
   return { kind: 'user', userId: session.userId, sessionId: session.id, via: bearer ? 'bearer' : 'cookie' };
 }
 
-/** Adds the Set-Cookie headers resolvers asked for, and the request id, to each response. */
-function useResponseHeaders(): Plugin {
+/**
+ * Security headers on every response, then the Set-Cookie headers resolvers asked for and the
+ * request id. The GraphiQL page is HTML that loads its scripts and styles from a CDN, so only
+ * the API's own answers get the strict content policy.
+ */
+function useResponseHeaders(secure: boolean): Plugin {
   return {
     onResponse({ request, response }) {
+      const headers = response.headers;
+      headers.set('x-content-type-options', 'nosniff');
+      headers.set('referrer-policy', 'no-referrer');
+      headers.set('x-frame-options', 'DENY');
+      headers.set('cross-origin-opener-policy', 'same-origin');
+      if (secure) headers.set('strict-transport-security', 'max-age=63072000; includeSubDomains');
+      if (!headers.get('content-type')?.startsWith('text/html')) {
+        headers.set('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
+        headers.set('cache-control', 'no-store');
+      }
       const ctx = contexts.get(request);
       if (!ctx) return;
       response.headers.set('x-request-id', ctx.requestId);
@@ -57,6 +71,7 @@ export function createApp(services: Services) {
     landingPage: false,
     graphiql: { title: 'Suward account security' },
     batching: false,
+    maxRequestBodySize: config.limits.bodyBytes,
     logging: {
       debug: (...args) => logger.debug({ args }, 'yoga'),
       info: (...args) => logger.info({ args }, 'yoga'),
@@ -80,15 +95,15 @@ export function createApp(services: Services) {
       // cannot carry this header or a JSON content type, so they are refused.
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
       EnvelopArmorPlugin({
-        maxAliases: { n: 50 },
-        maxDepth: { n: 10 },
-        maxDirectives: { n: 20 },
-        maxTokens: { n: 2000 },
-        costLimit: { maxCost: 5000 },
+        maxAliases: { n: config.limits.aliases },
+        maxDepth: { n: config.limits.depth },
+        maxDirectives: { n: config.limits.directives },
+        maxTokens: { n: config.limits.tokens },
+        costLimit: { maxCost: config.limits.cost },
         blockFieldSuggestion: { enabled: true },
       }),
       ...(config.introspection ? [] : [useDisableIntrospection()]),
-      useResponseHeaders(),
+      useResponseHeaders(config.publicOrigin.startsWith('https:')),
     ],
     context: async ({ request, req }) => {
       const viewer = await resolveViewer(services, request);

@@ -2,6 +2,26 @@
 // A bad value stops the process with a message naming the variable.
 import path from 'node:path';
 import { z } from 'zod';
+import { defaultRules, type LimitTiers, type RuleName } from './security/rate-limit.js';
+
+const limitRule = z.object({
+  points: z.number().int().min(1).max(1_000_000),
+  windowSeconds: z.number().int().min(1).max(30 * 24 * 3600),
+  blockSeconds: z.number().int().min(0).max(30 * 24 * 3600).optional(),
+});
+const ruleNames = Object.keys(defaultRules) as [RuleName, ...RuleName[]];
+/** JSON such as {"signInPerClient":[{"points":200,"windowSeconds":900}]}; replaces whole rules. */
+const rateLimitOverrides = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.partialRecord(z.enum(ruleNames), z.array(limitRule).min(1)));
 
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -27,6 +47,13 @@ const schema = z.object({
   ARGON2_ITERATIONS: int(1, 100).default(2),
   ARGON2_PARALLELISM: int(1, 16).default(1),
   TRUST_PROXY_HOPS: int(0, 10).default(0),
+  RATE_LIMITS: rateLimitOverrides.optional(),
+  MAX_REQUEST_BODY_BYTES: int(1024, 10 * 1024 * 1024).default(100 * 1024),
+  GRAPHQL_MAX_DEPTH: int(2, 50).default(10),
+  GRAPHQL_MAX_ALIASES: int(1, 1000).default(50),
+  GRAPHQL_MAX_TOKENS: int(100, 100_000).default(2000),
+  GRAPHQL_MAX_DIRECTIVES: int(1, 1000).default(20),
+  GRAPHQL_MAX_COST: int(100, 1_000_000).default(5000),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
   GRAPHQL_INTROSPECTION: flag.optional(),
   POSTMARK_SERVER_TOKEN: z.string().min(1).optional(),
@@ -79,6 +106,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     emailChangeMs: 24 * 3600_000,
     argon2: { memoryCost: c.ARGON2_MEMORY_KIB, timeCost: c.ARGON2_ITERATIONS, parallelism: c.ARGON2_PARALLELISM },
     trustProxyHops: c.TRUST_PROXY_HOPS,
+    rateLimits: (c.RATE_LIMITS ?? {}) as Partial<Record<RuleName, LimitTiers>>,
+    limits: {
+      bodyBytes: c.MAX_REQUEST_BODY_BYTES,
+      depth: c.GRAPHQL_MAX_DEPTH,
+      aliases: c.GRAPHQL_MAX_ALIASES,
+      tokens: c.GRAPHQL_MAX_TOKENS,
+      directives: c.GRAPHQL_MAX_DIRECTIVES,
+      cost: c.GRAPHQL_MAX_COST,
+    },
     redisUrl: c.REDIS_URL,
     introspection: c.GRAPHQL_INTROSPECTION ?? c.NODE_ENV !== 'production',
     mail: {

@@ -5,7 +5,7 @@ import { createAdapterFactory, openDatabase } from './db/client.js';
 import { createMailer, createTransport, type MailTransport } from './mail/mailer.js';
 import { createCipher, resolveEncryptionKey } from './security/encryption.js';
 import { createPasswordHasher } from './security/passwords.js';
-import { createRateLimits, type LimitRule, type RuleName } from './security/rate-limit.js';
+import { createRateLimits, type RuleOverrides } from './security/rate-limit.js';
 
 export interface ServiceOptions {
   logger?: Logger;
@@ -13,7 +13,7 @@ export interface ServiceOptions {
   transport?: MailTransport;
   /** An in-memory PGlite instead of the data folder (tests). */
   inMemoryDatabase?: boolean;
-  rateLimitRules?: Partial<Record<RuleName, LimitRule>>;
+  rateLimitRules?: RuleOverrides;
   rateLimitPrefix?: string;
   now?: () => Date;
 }
@@ -36,7 +36,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
   if (applied.length) logger.info({ applied }, 'migrations applied');
   const limits = createRateLimits({
     redisUrl: config.redisUrl,
-    rules: options.rateLimitRules,
+    rules: { ...config.rateLimits, ...options.rateLimitRules },
     prefix: options.rateLimitPrefix,
   });
   const mailer = createMailer(options.transport ?? createTransport(config, logger), config.mail.from, logger);

@@ -2,6 +2,7 @@ import { lexicographicSortSchema } from 'graphql';
 import { builder } from './builder.js';
 import './errors.js';
 import '../features/accounts/schema.js';
+import '../features/audit/schema.js';
 import '../features/sessions/schema.js';
 import '../features/two-factor/schema.js';
 import '../features/organizations/schema.js';

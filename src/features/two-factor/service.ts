@@ -33,14 +33,12 @@ const audit = (services: Services, meta: RequestMeta, user: User, action: string
 export async function assertSecondFactorNotLocked(services: Services, user: User) {
   if (!user.twoFactorEnabledAt) return;
   await services.limits.check('twoFactorPerAccount', user.id);
-  await services.limits.check('twoFactorPerAccountDaily', user.id);
 }
 
 /** Spends one attempt of the account's code budget; returns the attempts left after it. */
 async function spendCodeAttempt(services: Services, meta: RequestMeta, user: User) {
   try {
-    const left = await services.limits.consume('twoFactorPerAccount', user.id);
-    return Math.min(left, await services.limits.consume('twoFactorPerAccountDaily', user.id));
+    return await services.limits.consume('twoFactorPerAccount', user.id);
   } catch (error) {
     if (error instanceof RateLimitedError) await audit(services, meta, user, 'two_factor.locked_out');
     throw error;
