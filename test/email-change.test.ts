@@ -163,7 +163,7 @@ describe('email change', () => {
     await server.services.mailer.flush();
     expect(server.mail.some((m) => m.to === newEmail)).toBe(false);
     expect(await emailOf(userId)).toBe(email);
-    const failed = await server.services.db.auditEvent.count({ where: { targetId: userId, action: 'account.email_change_failed' } });
+    const failed = await server.services.db.auditEvent.count({ where: { targetId: userId, action: 'account.password_confirmation_failed' } });
     expect(failed).toBe(1);
   });
 

@@ -2,6 +2,7 @@
 // the rate limit, the second factor or the audit trail.
 //   limit per client → limit per account → account lock → first factor → second factor → session
 import type { Services } from '../context.js';
+import { confirmPassword } from './confirm-password.js';
 import { InvalidCredentialsError } from '../errors.js';
 import type { User } from '../generated/prisma/client.js';
 import { isCheckablePassword, normalizeEmail } from '../features/accounts/validation.js';
@@ -83,12 +84,11 @@ export async function reauthenticate(
   meta: RequestMeta,
   userId: string,
   input: { password: string } & SecondFactor,
+  purpose: string,
 ): Promise<User> {
   const user = await services.db.user.findUniqueOrThrow({ where: { id: userId } });
   await assertSecondFactorNotLocked(services, user);
-  await services.limits.consume('signInPerAccountAndClient', `${user.id}|${meta.ip ?? 'unknown'}`);
-  const ok = isCheckablePassword(input.password) && (await services.passwords.verify(user.passwordHash, input.password));
-  if (!ok) throw new InvalidCredentialsError('The password is incorrect.');
+  await confirmPassword(services, meta, user, input.password, purpose);
   if (user.twoFactorEnabledAt) await verifySecondFactor(services, meta, user, input);
   return user;
 }

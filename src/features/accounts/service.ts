@@ -1,12 +1,13 @@
 import type { Services } from '../../context.js';
-import { InvalidCredentialsError, InvalidTokenError } from '../../errors.js';
+import { InvalidTokenError } from '../../errors.js';
 import { Prisma } from '../../generated/prisma/client.js';
 import { templates } from '../../mail/templates.js';
+import { confirmPassword } from '../../security/confirm-password.js';
 import { tokenPrefixes } from '../../security/tokens.js';
 import { recordAuditEvent, type RequestMeta } from '../audit/service.js';
 import { revokeSessions } from '../sessions/service.js';
 import { findEmailToken, issueEmailToken, retireEmailTokens, spendEmailToken } from './email-tokens.js';
-import { isCheckablePassword, normalizeEmail, validateName, validateNewPassword } from './validation.js';
+import { normalizeEmail, validateName, validateNewPassword } from './validation.js';
 
 export function link(services: Services, path: string, token: string): string {
   const url = new URL(path, services.config.publicOrigin);
@@ -104,28 +105,14 @@ export async function changePassword(
   viewer: { userId: string; sessionId: string },
   input: { currentPassword: string; newPassword: string },
 ) {
-  await services.limits.consume('signInPerAccountAndClient', `${viewer.userId}|${meta.ip ?? 'unknown'}`);
   const user = await services.db.user.findUniqueOrThrow({ where: { id: viewer.userId } });
   validateNewPassword(input.newPassword, user.email);
-
-  const ok =
-    isCheckablePassword(input.currentPassword) &&
-    (await services.passwords.verify(user.passwordHash, input.currentPassword));
-  if (!ok) {
-    await recordAuditEvent(services.db, meta, {
-      action: 'account.password_change_failed',
-      actorId: user.id,
-      targetType: 'User',
-      targetId: user.id,
-    });
-    throw new InvalidCredentialsError('The current password is incorrect.');
-  }
+  await confirmPassword(services, meta, user, input.currentPassword, 'change_password');
 
   const passwordHash = await services.passwords.hash(input.newPassword);
   await services.db.user.update({ where: { id: user.id }, data: { passwordHash, passwordChangedAt: services.now() } });
   const ended = await revokeSessions(services, user.id, viewer.sessionId);
   await retireEmailTokens(services, user.id, ['PASSWORD_RESET']);
-  await services.limits.reset('signInPerAccountAndClient', `${viewer.userId}|${meta.ip ?? 'unknown'}`);
   await recordAuditEvent(services.db, meta, {
     action: 'account.password_changed',
     actorId: user.id,

@@ -1,11 +1,12 @@
 import type { Services } from '../../context.js';
-import { InvalidCredentialsError, InvalidInputError, InvalidTokenError } from '../../errors.js';
+import { confirmPassword } from '../../security/confirm-password.js';
+import { InvalidInputError, InvalidTokenError } from '../../errors.js';
 import { Prisma } from '../../generated/prisma/client.js';
 import { templates } from '../../mail/templates.js';
 import { tokenPrefixes } from '../../security/tokens.js';
 import { link } from '../accounts/service.js';
 import { findEmailToken, issueEmailToken, retireEmailTokens, spendEmailToken } from '../accounts/email-tokens.js';
-import { isCheckablePassword, normalizeEmail } from '../accounts/validation.js';
+import { normalizeEmail } from '../accounts/validation.js';
 import { recordAuditEvent, type RequestMeta } from '../audit/service.js';
 
 /**
@@ -20,21 +21,8 @@ export async function changeEmail(
   input: { newEmail: string; password: string },
 ): Promise<{ email: string }> {
   const newEmail = normalizeEmail(input.newEmail, 'newEmail');
-  const attemptKey = `${viewer.userId}|${meta.ip ?? 'unknown'}`;
-  await services.limits.consume('signInPerAccountAndClient', attemptKey);
   const user = await services.db.user.findUniqueOrThrow({ where: { id: viewer.userId } });
-
-  const ok = isCheckablePassword(input.password) && (await services.passwords.verify(user.passwordHash, input.password));
-  if (!ok) {
-    await recordAuditEvent(services.db, meta, {
-      action: 'account.email_change_failed',
-      actorId: user.id,
-      targetType: 'User',
-      targetId: user.id,
-    });
-    throw new InvalidCredentialsError('The password is incorrect.');
-  }
-  await services.limits.reset('signInPerAccountAndClient', attemptKey);
+  await confirmPassword(services, meta, user, input.password, 'change_email');
   if (newEmail === user.email) throw new InvalidInputError('newEmail', 'This is already your email address.');
 
   await services.limits.consume('mailPerClient', meta.ip ?? 'unknown');

@@ -216,7 +216,7 @@ builder.mutationField('transferOwnership', (t) =>
     resolve: async (query, _root, { input }, ctx) => {
       const viewer = signedInViewer(ctx);
       const organizationId = requireId(input.organizationId, 'Organization');
-      await reauthenticate(ctx.services, ctx.meta, viewer.userId, input);
+      await reauthenticate(ctx.services, ctx.meta, viewer.userId, input, 'transfer_ownership');
       await transferOwnership(ctx.services, ctx.meta, viewer, { organizationId, userId: requireId(input.userId, 'User') });
       reloadAccess(ctx);
       return ctx.services.db.organization.findUniqueOrThrow({ ...query, where: { id: organizationId } });
@@ -247,7 +247,7 @@ builder.mutationField('deleteAccount', (t) =>
     errors: { types: [...commonErrors, ...confirmationErrors, ConflictError] },
     resolve: async (_root, { input }, ctx) => {
       const viewer = signedInViewer(ctx);
-      const user = await reauthenticate(ctx.services, ctx.meta, viewer.userId, input);
+      const user = await reauthenticate(ctx.services, ctx.meta, viewer.userId, input, 'transfer_ownership');
       await deleteAccount(ctx.services, ctx.meta, viewer);
       ctx.cookies.push({ name: SESSION_COOKIE, value: '', maxAgeSeconds: 0 });
       return { id: encodeGlobalID('User', user.id) };

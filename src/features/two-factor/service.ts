@@ -1,7 +1,7 @@
 import QRCode from 'qrcode';
 import type { Services } from '../../context.js';
+import { confirmPassword } from '../../security/confirm-password.js';
 import {
-  InvalidCredentialsError,
   InvalidInputError,
   InvalidTwoFactorCodeError,
   RateLimitedError,
@@ -10,7 +10,6 @@ import {
 import type { User } from '../../generated/prisma/client.js';
 import { templates } from '../../mail/templates.js';
 import { recordAuditEvent, type RequestMeta } from '../audit/service.js';
-import { isCheckablePassword } from '../accounts/validation.js';
 import { revokeSessions } from '../sessions/service.js';
 import { BACKUP_CODE_COUNT, createBackupCode, hashBackupCode, normalizeBackupCode } from './backup-codes.js';
 import { createTotpSecret, matchTotp, totpUri } from './totp.js';
@@ -116,12 +115,6 @@ export function countBackupCodes(services: Services, userId: string) {
   return services.db.backupCode.count({ where: { userId, usedAt: null } });
 }
 
-async function checkPassword(services: Services, meta: RequestMeta, user: User, password: string) {
-  await services.limits.consume('signInPerAccountAndClient', `${user.id}|${meta.ip ?? 'unknown'}`);
-  const ok = isCheckablePassword(password) && (await services.passwords.verify(user.passwordHash, password));
-  if (!ok) throw new InvalidCredentialsError('The password is incorrect.');
-}
-
 /**
  * Starts (or restarts) setup with a fresh pending secret. Sign-in keeps using the active secret,
  * if any, until the pending one is activated; replacing an active secret needs a current code.
@@ -134,7 +127,7 @@ export async function setupTwoFactor(
 ) {
   const user = await services.db.user.findUniqueOrThrow({ where: { id: userId } });
   await assertSecondFactorNotLocked(services, user);
-  await checkPassword(services, meta, user, input.password);
+  await confirmPassword(services, meta, user, input.password, 'setup_two_factor');
   if (user.twoFactorEnabledAt) await verifySecondFactor(services, meta, user, { code: input.code }, { allowBackupCode: false });
 
   const secret = createTotpSecret();
@@ -217,7 +210,7 @@ export async function disableTwoFactor(
   const user = await services.db.user.findUniqueOrThrow({ where: { id: viewer.userId } });
   if (!user.twoFactorEnabledAt) throw new InvalidInputError('password', 'Two-factor authentication is off.');
   await assertSecondFactorNotLocked(services, user);
-  await checkPassword(services, meta, user, input.password);
+  await confirmPassword(services, meta, user, input.password, 'disable_two_factor');
   await verifySecondFactor(services, meta, user, input);
 
   await services.db.$transaction([
