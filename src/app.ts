@@ -9,6 +9,7 @@ import type { Context, Services, Viewer } from './context.js';
 import { findSessionByToken } from './features/sessions/service.js';
 import { clientAddress } from './http/client-address.js';
 import { readSessionCookie, serializeCookie } from './http/cookies.js';
+import { useOperations } from './operations/plugin.js';
 import { schema } from './schema/index.js';
 import { tokenPrefixes } from './security/tokens.js';
 
@@ -67,6 +68,8 @@ export function createApp(services: Services) {
       },
     },
     plugins: [
+      // /ready, /metrics and the request metrics; first, so that it also sees refused requests.
+      useOperations(services, '/graphql'),
       // Browsers may send the session cookie along with cross-site "simple" requests; those
       // cannot carry this header or a JSON content type, so they are refused.
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),

@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig } from './config.js';
 import { createApp } from './app.js';
+import { createMetrics } from './operations/metrics.js';
 import { createLogger, createServices } from './services.js';
 
 let config;
@@ -14,7 +15,7 @@ try {
 }
 
 const logger = createLogger(config);
-const { services, close } = await createServices(config, { logger });
+const { services, close } = await createServices(config, { logger, metrics: createMetrics({ processMetrics: true }) });
 const app = createApp(services);
 const server = createServer(app);
 

@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import type { Services } from './context.js';
 import { createAdapterFactory, openDatabase } from './db/client.js';
 import { createMailer, createTransport, type MailTransport } from './mail/mailer.js';
+import { createMetrics, type Metrics } from './operations/metrics.js';
 import { createCipher, resolveEncryptionKey } from './security/encryption.js';
 import { createPasswordHasher } from './security/passwords.js';
 import { createRateLimits, type LimitRule, type RuleName } from './security/rate-limit.js';
@@ -16,6 +17,8 @@ export interface ServiceOptions {
   rateLimitRules?: Partial<Record<RuleName, LimitRule>>;
   rateLimitPrefix?: string;
   now?: () => Date;
+  /** Defaults to a fresh registry without process metrics. */
+  metrics?: Metrics;
 }
 
 export function createLogger(config: Config): Logger {
@@ -49,6 +52,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     cipher: createCipher(await resolveEncryptionKey(config)),
     limits,
     logger,
+    metrics: options.metrics ?? createMetrics(),
     now: options.now ?? (() => new Date()),
   };
 
