@@ -41,7 +41,12 @@ function useResponseHeaders(): Plugin {
   };
 }
 
-export function createApp(services: Services) {
+export interface AppOptions {
+  /** True once the process is stopping: /ready then answers 503. */
+  draining?: () => boolean;
+}
+
+export function createApp(services: Services, options: AppOptions = {}) {
   const { config, logger } = services;
   return createYoga<ServerContext, Context>({
     schema,
@@ -69,7 +74,7 @@ export function createApp(services: Services) {
     },
     plugins: [
       // /ready, /metrics and the request metrics; first, so that it also sees refused requests.
-      useOperations(services, '/graphql'),
+      useOperations(services, { graphqlEndpoint: '/graphql', draining: options.draining }),
       // Browsers may send the session cookie along with cross-site "simple" requests; those
       // cannot carry this header or a JSON content type, so they are refused.
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),

@@ -1,5 +1,6 @@
 // Operations endpoints and request metrics, as one yoga plugin:
 //   GET /ready    200 when the database answers `SELECT 1` within two seconds, else 503
+//                 (also 503 once the process has begun to stop)
 //   GET /metrics  Prometheus text format
 // (`GET /health`, answered by yoga itself, only says that the process is up.)
 import { getOperationAST, type DocumentNode, type GraphQLError } from 'graphql';
@@ -44,7 +45,10 @@ async function databaseAnswers(services: Services): Promise<boolean> {
   }
 }
 
-export function useOperations(services: Services, graphqlEndpoint: string): Plugin {
+export function useOperations(
+  services: Services,
+  { graphqlEndpoint, draining = () => false }: { graphqlEndpoint: string; draining?: () => boolean },
+): Plugin {
   const { metrics } = services;
   const states = new WeakMap<Request, RequestState>();
 
@@ -65,7 +69,8 @@ export function useOperations(services: Services, graphqlEndpoint: string): Plug
         );
       }
       if (url.pathname === '/ready') {
-        return databaseAnswers(services).then((ready) =>
+        // A stopping process asks to be taken out of rotation while it finishes its requests.
+        return (draining() ? Promise.resolve(false) : databaseAnswers(services)).then((ready) =>
           endResponse(
             fetchAPI.Response.json(
               { status: ready ? 'ready' : 'unavailable' },
