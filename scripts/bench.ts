@@ -57,7 +57,8 @@ function load(url: string, body: string, connections: number, seconds = SECONDS,
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`autocannon exited with ${code}`))));
+    // 'close', not 'exit': the output may still be arriving when the process has exited.
+    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`autocannon exited with ${code}`))));
   });
 }
 
