@@ -111,6 +111,7 @@ const listen = (server: Server) =>
 
 // ---- the run -------------------------------------------------------------------------------------------
 
+const loadBefore = os.loadavg()[0]!;
 const database = await scratchDatabase();
 const dataDir = path.join(os.tmpdir(), `suward-bench-${randomBytes(6).toString('hex')}`);
 const rows: string[][] = [];
@@ -222,7 +223,11 @@ try {
   const header = ['scenario', 'conc', 'req/s', 'p50 ms', 'p99 ms', 'SQL/req', 'notes'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 || i === 6 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
-  console.log(`Suward bench: ${database.url ? 'PostgreSQL' : 'PGlite (embedded, on disk)'}, ${SECONDS} s per run, Node ${process.version}, ${os.cpus().length} × ${cpu}`);
+  // Other work on the machine skews every number: the 1-minute load average tells how quiet it was.
+  const loads = `load average ${fmt(loadBefore, 1)} before, ${fmt(os.loadavg()[0]!, 1)} after`;
+  console.log(
+    `Suward bench: ${database.url ? 'PostgreSQL' : 'PGlite (embedded, on disk)'}, ${SECONDS} s per run, Node ${process.version}, ${os.cpus().length} × ${cpu}, ${loads}`,
+  );
   console.log(line(header));
   console.log(`|${widths.map((w, i) => (i === 0 || i === 6 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
   for (const r of rows) console.log(line(r));
