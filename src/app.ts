@@ -11,6 +11,7 @@ import { createAccessLoaders } from './features/organizations/access.js';
 import { findSessionByToken } from './features/sessions/service.js';
 import { clientAddress } from './http/client-address.js';
 import { readSessionCookie, serializeCookie } from './http/cookies.js';
+import { useOperations } from './operations/plugin.js';
 import { schema } from './schema/index.js';
 import { tokenPrefixes } from './security/tokens.js';
 
@@ -63,7 +64,12 @@ function useResponseHeaders(secure: boolean): Plugin {
   };
 }
 
-export function createApp(services: Services) {
+export interface AppOptions {
+  /** True once the process is stopping: /ready then answers 503. */
+  draining?: () => boolean;
+}
+
+export function createApp(services: Services, options: AppOptions = {}) {
   const { config, logger } = services;
   return createYoga<ServerContext, Context>({
     schema,
@@ -91,6 +97,8 @@ export function createApp(services: Services) {
       },
     },
     plugins: [
+      // /ready, /metrics and the request metrics; first, so that it also sees refused requests.
+      useOperations(services, { graphqlEndpoint: '/graphql', draining: options.draining }),
       // Browsers may send the session cookie along with cross-site "simple" requests; those
       // cannot carry this header or a JSON content type, so they are refused.
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),

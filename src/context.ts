@@ -4,6 +4,7 @@ import type { Database } from './db/client.js';
 import type { RequestMeta } from './features/audit/service.js';
 import type { AccessLoaders } from './features/organizations/access.js';
 import type { Mailer } from './mail/mailer.js';
+import type { Metrics } from './operations/metrics.js';
 import type { Cipher } from './security/encryption.js';
 import type { PasswordHasher } from './security/passwords.js';
 import type { RateLimits } from './security/rate-limit.js';
@@ -17,6 +18,7 @@ export interface Services {
   cipher: Cipher;
   limits: RateLimits;
   logger: Logger;
+  metrics: Metrics;
   now: () => Date;
 }
 

@@ -2,7 +2,9 @@ import { pino, type Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Services } from './context.js';
 import { createAdapterFactory, openDatabase } from './db/client.js';
+import { countStatements, type StatementListener } from './db/statement-counter.js';
 import { createMailer, createTransport, type MailTransport } from './mail/mailer.js';
+import { createMetrics, type Metrics } from './operations/metrics.js';
 import { createCipher, resolveEncryptionKey } from './security/encryption.js';
 import { createPasswordHasher } from './security/passwords.js';
 import { createRateLimits, type RuleOverrides } from './security/rate-limit.js';
@@ -16,6 +18,10 @@ export interface ServiceOptions {
   rateLimitRules?: RuleOverrides;
   rateLimitPrefix?: string;
   now?: () => Date;
+  /** Called with every SQL statement the Prisma client sends (benchmark, tests). */
+  onStatement?: StatementListener;
+  /** Defaults to a fresh registry without process metrics. */
+  metrics?: Metrics;
 }
 
 export function createLogger(config: Config): Logger {
@@ -32,7 +38,9 @@ export function createLogger(config: Config): Logger {
 export async function createServices(config: Config, options: ServiceOptions = {}) {
   const logger = options.logger ?? createLogger(config);
   const database = await createAdapterFactory(config, { inMemory: options.inMemoryDatabase });
-  const { prisma, applied } = await openDatabase(database);
+  const { prisma, applied } = await openDatabase(
+    options.onStatement ? { ...database, factory: countStatements(database.factory, options.onStatement) } : database,
+  );
   if (applied.length) logger.info({ applied }, 'migrations applied');
   const limits = createRateLimits({
     redisUrl: config.redisUrl,
@@ -49,6 +57,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     cipher: createCipher(await resolveEncryptionKey(config)),
     limits,
     logger,
+    metrics: options.metrics ?? createMetrics(),
     now: options.now ?? (() => new Date()),
   };
 

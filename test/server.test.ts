@@ -67,6 +67,31 @@ describe.skipIf(usingPostgres)('the server process on the embedded database', ()
     }
   });
 
+  it('finishes requests in flight on SIGTERM before it exits', async () => {
+    const dataDir = `/tmp/suward-process-${randomBytes(4).toString('hex')}`;
+    // Production hashing parameters, so that each sign-in takes a while.
+    const server = startProcess({ DATA_DIR: dataDir });
+    try {
+      const url = await server.url;
+      const account = { email: 'drain@example.com', password: 'plum-orbit-canvas-91' };
+      await post(url, 'mutation($i: SignUpInput!) { signUp(input: $i) { __typename } }', { i: { ...account, name: 'D' } });
+      const signIn = 'mutation($i: SignInEmailPasswordInput!) { signInEmailPassword(input: $i) { __typename } }';
+      const inFlight = Array.from({ length: 8 }, () => post(url, signIn, { i: account }));
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      const exited = server.stop();
+      // While it finishes, the process asks to be taken out of rotation.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect((await fetch(url.replace('/graphql', '/ready'))).status).toBe(503);
+      const results = await Promise.all(inFlight);
+      expect(results.map((r) => r.data.signInEmailPassword.__typename)).toEqual(Array(8).fill('SignInSuccess'));
+      expect(await exited).toBe(0);
+      expect(server.output()).toMatch(/stopping: finishing requests in flight[\s\S]*"stopped"/);
+      await expect(fetch(url.replace('/graphql', '/health'))).rejects.toThrow();
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses to start with a bad setting and names it', async () => {
     const bad = startProcess({ DATA_DIR: '/tmp/unused', PORT: 'eighty' });
     await expect(bad.url).rejects.toThrow(/PORT/);

@@ -2,6 +2,7 @@
 // native engine that `prisma migrate` downloads is unreachable on machines without access to
 // Prisma's servers; the WebAssembly build speaks to the database through a driver adapter and
 // records migrations in `_prisma_migrations` exactly as `prisma migrate deploy` does.
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -11,7 +12,19 @@ import {
   type SqlMigrationAwareDriverAdapterFactory,
 } from '@prisma/driver-adapter-utils';
 
-export const prismaDir = path.resolve(import.meta.dirname, '../../prisma');
+/**
+ * The project's prisma/ folder (schema.prisma and migrations/): the nearest one above this file.
+ * This file runs as src/db/migrator.ts under tsx and as dist/src/db/migrator.js once built; the
+ * build leaves the folder where it is, so both find the same one.
+ */
+function findPrismaDir(): string {
+  for (let dir = import.meta.dirname; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'prisma', 'schema.prisma'))) return path.join(dir, 'prisma');
+    if (path.dirname(dir) === dir) throw new Error(`no prisma/schema.prisma above ${import.meta.dirname}`);
+  }
+}
+
+export const prismaDir = findPrismaDir();
 export const migrationsDir = path.join(prismaDir, 'migrations');
 export const schemaPath = path.join(prismaDir, 'schema.prisma');
 

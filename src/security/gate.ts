@@ -5,6 +5,7 @@ import type { Services } from '../context.js';
 import { confirmPassword } from './confirm-password.js';
 import { InvalidCredentialsError } from '../errors.js';
 import type { User } from '../generated/prisma/client.js';
+import { signInOutcome } from '../operations/metrics.js';
 import { isCheckablePassword, normalizeEmail } from '../features/accounts/validation.js';
 import { recordAuditEvent, type RequestMeta } from '../features/audit/service.js';
 import { createSession } from '../features/sessions/service.js';
@@ -42,6 +43,22 @@ export async function admit(
 }
 
 export async function signInWithPassword(
+  services: Services,
+  meta: RequestMeta,
+  input: { email: string; password: string } & SecondFactor,
+) {
+  // The one place where sign-in outcomes are counted for /metrics.
+  try {
+    const admitted = await checkPasswordAndAdmit(services, meta, input);
+    services.metrics.signIns.inc({ outcome: 'success' });
+    return admitted;
+  } catch (error) {
+    services.metrics.signIns.inc({ outcome: signInOutcome(error) });
+    throw error;
+  }
+}
+
+async function checkPasswordAndAdmit(
   services: Services,
   meta: RequestMeta,
   input: { email: string; password: string } & SecondFactor,

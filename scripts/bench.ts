@@ -1,0 +1,261 @@
+// `npm run bench`: a short load test of the real server, printed as one table.
+//
+// The server runs in this process with the production hashing parameters and rate limits raised
+// out of the way; the load comes from separate autocannon processes on 127.0.0.1. The database is
+// an embedded PGlite in a temporary folder, or a scratch database created (and dropped afterwards)
+// on the PostgreSQL server that BENCH_DATABASE_URL names, e.g.
+//   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench
+// BENCH_SECONDS sets the length of each load run (default 5).
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import argon2 from 'argon2';
+import { createSchema, createYoga } from 'graphql-yoga';
+import pg from 'pg';
+import { createApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { createMemoryTransport } from '../src/mail/mailer.js';
+import { createServices } from '../src/services.js';
+
+const root = path.resolve(import.meta.dirname, '..');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const PASSWORD = 'plum-orbit-canvas-91';
+
+// ---- load generation in a second process ---------------------------------------------------------
+
+interface LoadResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+}
+
+const LOADER = `
+const autocannon = require('autocannon');
+autocannon(JSON.parse(process.argv[1]), (error, result) => {
+  if (error) { console.error(error); process.exit(1); }
+  process.stdout.write(JSON.stringify(result));
+});
+`;
+
+function load(url: string, body: string, connections: number, seconds = SECONDS, token?: string): Promise<LoadResult> {
+  const options = {
+    url,
+    method: 'POST',
+    connections,
+    duration: seconds,
+    body,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+  };
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', LOADER, JSON.stringify(options)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk));
+    child.on('error', reject);
+    // 'close', not 'exit': the output may still be arriving when the process has exited.
+    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`autocannon exited with ${code}`))));
+  });
+}
+
+// ---- argon2id ceiling ------------------------------------------------------------------------------
+
+/** Hashes per second with every libuv thread busy, with the production parameters. */
+async function argon2Ceiling(seconds: number, params: { memoryCost: number; timeCost: number; parallelism: number }) {
+  const threads = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+  const until = performance.now() + seconds * 1000;
+  let hashes = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: threads }, async () => {
+      while (performance.now() < until) {
+        await argon2.hash(PASSWORD, { type: argon2.argon2id, ...params });
+        hashes++;
+      }
+    }),
+  );
+  return { threads, perSecond: hashes / ((performance.now() - started) / 1000) };
+}
+
+// ---- the database ------------------------------------------------------------------------------------
+
+async function scratchDatabase() {
+  const admin = process.env.BENCH_DATABASE_URL;
+  if (!admin) return { url: undefined, drop: async () => {} };
+  const name = `suward_bench_${randomBytes(6).toString('hex')}`;
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
+  await client.query(`CREATE DATABASE ${name}`);
+  await client.end();
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: admin });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+const listen = (server: Server) =>
+  new Promise<string>((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`)),
+  );
+
+// ---- the run -------------------------------------------------------------------------------------------
+
+const loadBefore = os.loadavg()[0]!;
+const database = await scratchDatabase();
+const dataDir = path.join(os.tmpdir(), `suward-bench-${randomBytes(6).toString('hex')}`);
+const rows: string[][] = [];
+const row = (...cells: (string | number)[]) => rows.push(cells.map(String));
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const problems = (r: LoadResult) => {
+  const bad = r.errors + r.timeouts + r.non2xx;
+  return bad ? `${bad} failed requests` : '';
+};
+
+let statements = 0;
+const config = loadConfig({
+  NODE_ENV: 'production',
+  LOG_LEVEL: 'silent',
+  DATA_DIR: dataDir,
+  ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+  ...(database.url ? { DATABASE_URL: database.url } : {}),
+});
+const transport = createMemoryTransport();
+const unlimited = { points: 1_000_000_000, windowSeconds: 900 };
+const { services, close } = await createServices(config, {
+  transport,
+  rateLimitRules: { signInPerClient: unlimited, signInPerAccountAndClient: unlimited, mailPerClient: unlimited },
+  onStatement: () => statements++,
+});
+const server = createServer(createApp(services));
+const bare = createServer(createYoga({ schema: createSchema({ typeDefs: 'type Query { ok: Boolean }' }), logging: false }));
+const [url, bareUrl] = await Promise.all([listen(server), listen(bare)]);
+
+async function gql(query: string, variables: Record<string, unknown> = {}, token?: string) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as { data?: any; errors?: unknown[] };
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}
+
+/** SQL statements per request, measured exactly over sequential requests. */
+async function statementsPerRequest(query: string, variables: Record<string, unknown>, token?: string, n = 10) {
+  const before = statements;
+  for (let i = 0; i < n; i++) await gql(query, variables, token);
+  return (statements - before) / n;
+}
+
+try {
+  // Measured before the load runs and again after them; the higher of the two counts, since
+  // anything else running on the machine can only lower it.
+  const argonBefore = await argon2Ceiling(3, config.argon2);
+
+  // An account with a verified address, and ten organizations besides its personal one.
+  const email = 'bench@example.com';
+  const SIGN_IN = 'mutation($i: SignInEmailPasswordInput!) { signInEmailPassword(input: $i) { __typename ... on SignInSuccess { token } } }';
+  await gql('mutation($i: SignUpInput!) { signUp(input: $i) { __typename } }', { i: { email, password: PASSWORD, name: 'Bench' } });
+  await services.mailer.flush();
+  const link = transport.sent.find((m) => m.to === email)!.text.match(/token=([\w-]+)/)![1];
+  await gql('mutation($t: String!) { verifyEmail(input: { token: $t }) { __typename } }', { t: link });
+  const signedIn = await gql(SIGN_IN, { i: { email, password: PASSWORD } });
+  if (signedIn.signInEmailPassword.__typename !== 'SignInSuccess') throw new Error('bench sign-in failed');
+  const token = signedIn.signInEmailPassword.token as string;
+  const user = await services.db.user.findUniqueOrThrow({ where: { email } });
+  for (let i = 0; i < 10; i++) {
+    await services.db.organization.create({ data: { name: `Team ${i}`, members: { create: { userId: user.id, role: 'MEMBER' } } } });
+  }
+
+  const signInBody = JSON.stringify({ query: SIGN_IN, variables: { i: { email, password: PASSWORD } } });
+  const ME = '{ me { id email } }';
+  const ORGS = '{ me { organizations { edges { node { role organization { id name } } } } } }';
+  const meBody = JSON.stringify({ query: ME });
+  const orgsBody = JSON.stringify({ query: ORGS });
+  const bareBody = JSON.stringify({ query: '{ __typename }' });
+
+  const sqlSignIn = await statementsPerRequest(SIGN_IN, { i: { email, password: PASSWORD } }, undefined, 5);
+  const sqlMe = await statementsPerRequest(ME, {}, token);
+  const sqlOrgs = await statementsPerRequest(ORGS, {}, token);
+  const orgCount = (await gql(ORGS, {}, token)).me.organizations.edges.length as number;
+
+
+  // (a) password sign-in
+  await load(url, signInBody, 8, 1);
+  const signIns: [number, LoadResult][] = [];
+  for (const c of [8, 32]) signIns.push([c, await load(url, signInBody, c)]);
+
+  // (b) me with a bearer token, next to a bare yoga
+  await load(url, meBody, 16, 1, token);
+  const me = await load(url, meBody, 16, SECONDS, token);
+  await load(bareUrl, bareBody, 16, 1);
+  const bareRun = await load(bareUrl, bareBody, 16);
+  row('me { id email } (bearer)', 16, fmt(me.requests.average), me.latency.p50, me.latency.p99, fmt(sqlMe, 1), [`${fmt((100 * me.requests.average) / bareRun.requests.average)}% of bare yoga`, problems(me)].filter(Boolean).join('; '));
+  row('bare graphql-yoga { __typename }', 16, fmt(bareRun.requests.average), bareRun.latency.p50, bareRun.latency.p99, '0', problems(bareRun) || 'same process, no plugins');
+
+  // (c) nested organizations
+  const orgs = await load(url, orgsBody, 16, SECONDS, token);
+  row(`me.organizations (${orgCount} orgs, nested)`, 16, fmt(orgs.requests.average), orgs.latency.p50, orgs.latency.p99, fmt(sqlOrgs, 1), problems(orgs) || 'SQL/req is the same for 1 org (see test)');
+
+  // (d) me while sign-ins saturate the CPU
+  const [busyMe, busySignIn] = await Promise.all([load(url, meBody, 4, SECONDS, token), load(url, signInBody, 32)]);
+  row('me during sign-in load (c=32)', 4, fmt(busyMe.requests.average), busyMe.latency.p50, busyMe.latency.p99, fmt(sqlMe, 1), [`sign-ins meanwhile: ${fmt(busySignIn.requests.average)}/s`, problems(busyMe), problems(busySignIn)].filter(Boolean).join('; '));
+
+  const argonAfter = await argon2Ceiling(3, config.argon2);
+  const argon = argonBefore.perSecond >= argonAfter.perSecond ? argonBefore : argonAfter;
+  // The ceiling and the sign-in runs go first in the table.
+  const ceilingRow = [
+    'argon2id hash, m=19456 t=2 p=1',
+    String(argon.threads),
+    fmt(argon.perSecond),
+    '',
+    '',
+    '',
+    `ceiling: ${argon.threads} hashes at a time in-process (${fmt(argonBefore.perSecond)}/s before the runs, ${fmt(argonAfter.perSecond)}/s after)`,
+  ];
+  const signInRows = signIns.map(([c, r]) => [
+    'sign-in (password)',
+    String(c),
+    fmt(r.requests.average),
+    String(r.latency.p50),
+    String(r.latency.p99),
+    fmt(sqlSignIn, 1),
+    [`${fmt((100 * r.requests.average) / argon.perSecond)}% of the argon2id ceiling`, problems(r)].filter(Boolean).join('; '),
+  ]);
+  rows.unshift(ceilingRow, ...signInRows);
+
+  // (e) memory
+  const mem = process.memoryUsage();
+  row('resident memory after the run', '', '', '', '', '', `${fmt(mem.rss / 2 ** 20)} MiB RSS, ${fmt(mem.heapUsed / 2 ** 20)} MiB JS heap (server, bare yoga and argon2 run share the process)`);
+
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const header = ['scenario', 'conc', 'req/s', 'p50 ms', 'p99 ms', 'SQL/req', 'notes'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 || i === 6 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  // Other work on the machine skews every number: the 1-minute load average tells how quiet it was.
+  const loads = `load average ${fmt(loadBefore, 1)} before, ${fmt(os.loadavg()[0]!, 1)} after`;
+  console.log(
+    `Suward bench: ${database.url ? 'PostgreSQL' : 'PGlite (embedded, on disk)'}, ${SECONDS} s per run, Node ${process.version}, ${os.cpus().length} × ${cpu}, ${loads}`,
+  );
+  console.log(line(header));
+  console.log(`|${widths.map((w, i) => (i === 0 || i === 6 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
+  for (const r of rows) console.log(line(r));
+} finally {
+  await new Promise((resolve) => server.close(resolve));
+  await new Promise((resolve) => bare.close(resolve));
+  await close();
+  await database.drop();
+  await rm(dataDir, { recursive: true, force: true });
+}
