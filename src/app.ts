@@ -35,7 +35,13 @@ async function resolveViewer(services: Services, request: Request): Promise<View
   }
   const session = await findSessionByToken(services, token);
   if (!session) return { kind: 'anonymous' };
-  return { kind: 'user', userId: session.userId, sessionId: session.id, via: bearer ? 'bearer' : 'cookie' };
+  return {
+    kind: 'user',
+    userId: session.userId,
+    sessionId: session.id,
+    via: bearer ? 'bearer' : 'cookie',
+    user: session.user,
+  };
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import type { RequestMeta } from './features/audit/service.js';
 import type { AccessLoaders } from './features/organizations/access.js';
+import type { User } from './generated/prisma/client.js';
 import type { Mailer } from './mail/mailer.js';
 import type { Metrics } from './operations/metrics.js';
 import type { Cipher } from './security/encryption.js';
@@ -25,7 +26,14 @@ export interface Services {
 /** Who is asking: a signed-in account, a project API key, or nobody. */
 export type Viewer =
   | { kind: 'anonymous' }
-  | { kind: 'user'; userId: string; sessionId: string; via: 'bearer' | 'cookie' }
+  | {
+      kind: 'user';
+      userId: string;
+      sessionId: string;
+      via: 'bearer' | 'cookie';
+      /** The account as loaded with the session at the start of this request. */
+      user: User;
+    }
   | { kind: 'apiKey'; apiKeyId: string; projectId: string; organizationId: string };
 
 export interface CookieToSet {

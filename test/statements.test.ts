@@ -36,3 +36,13 @@ describe('SQL statements per request', () => {
     expect(seven.count).toBeLessThanOrEqual(5);
   });
 });
+
+describe('me with a bearer token', () => {
+  it('costs one statement: the session lookup brings the account', async () => {
+    const { token } = await createAccount(server);
+    await statementsFor('{ me { id email } }', token); // a first use may refresh last-used
+    const { count, data } = await statementsFor('{ me { id email name emailVerified } }', token);
+    expect(data.me.email).toMatch(/@example\.com$/);
+    expect(count).toBe(1);
+  });
+});

@@ -56,8 +56,12 @@ builder.queryField('me', (t) =>
     type: User,
     nullable: true,
     description: 'The signed-in account, or null without a session.',
-    resolve: (query, _root, _args, ctx) =>
-      ctx.viewer.kind === 'user' ? ctx.services.db.user.findUnique({ ...query, where: { id: ctx.viewer.userId } }) : null,
+    resolve: (query, _root, _args, ctx) => {
+      if (ctx.viewer.kind !== 'user') return null;
+      // Scalars only: the row loaded with the session serves; relations need their own query.
+      if (Object.keys(query).length === 0) return ctx.viewer.user;
+      return ctx.services.db.user.findUnique({ ...query, where: { id: ctx.viewer.userId } });
+    },
   }),
 );
 

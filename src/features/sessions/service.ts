@@ -1,5 +1,5 @@
 import type { Services } from '../../context.js';
-import type { Session } from '../../generated/prisma/client.js';
+import type { Session, User } from '../../generated/prisma/client.js';
 import { createToken, hashToken, tokenPrefixes } from '../../security/tokens.js';
 import { recordAuditEvent, type RequestMeta } from '../audit/service.js';
 
@@ -33,10 +33,17 @@ export function isSessionLive(services: Services, session: Session): boolean {
   );
 }
 
-/** The live session a token belongs to, or null. Refreshes its last use now and then. */
-export async function findSessionByToken(services: Services, token: string): Promise<Session | null> {
+/**
+ * The live session a token belongs to, with its account (one statement, so that `me` needs no
+ * second one), or null. Refreshes its last use now and then.
+ */
+export async function findSessionByToken(services: Services, token: string): Promise<(Session & { user: User }) | null> {
   if (!token.startsWith(tokenPrefixes.session) || token.length > 128) return null;
-  const session = await services.db.session.findUnique({ where: { tokenHash: hashToken(token) } });
+  const session = await services.db.session.findUnique({
+    where: { tokenHash: hashToken(token) },
+    include: { user: true },
+    relationLoadStrategy: 'join',
+  });
   if (!session || !isSessionLive(services, session)) return null;
   const now = services.now();
   if (now.getTime() - session.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) {
