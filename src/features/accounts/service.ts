@@ -106,7 +106,7 @@ export async function changePassword(
 ) {
   await services.limits.consume('signInPerAccountAndClient', `${viewer.userId}|${meta.ip ?? 'unknown'}`);
   const user = await services.db.user.findUniqueOrThrow({ where: { id: viewer.userId } });
-  validateNewPassword(input.newPassword, user.email);
+  validateNewPassword(input.newPassword, user.email, 'newPassword');
 
   const ok =
     isCheckablePassword(input.currentPassword) &&

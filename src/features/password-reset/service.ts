@@ -58,7 +58,7 @@ export async function completePasswordReset(
   // A link sent to an address the account no longer holds proves nothing.
   if (!user || user.email !== row.email) throw new InvalidTokenError();
 
-  validateNewPassword(input.newPassword, user.email);
+  validateNewPassword(input.newPassword, user.email, 'newPassword');
   let secondFactor: 'totp' | 'backup_code' | null = null;
   if (user.twoFactorEnabledAt) {
     await assertSecondFactorNotLocked(services, user);
