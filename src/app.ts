@@ -63,6 +63,34 @@ function useResponseHeaders(secure: boolean): Plugin {
   };
 }
 
+/**
+ * graphql-js names close matches of a misspelt field, type, argument or enum value ("Did you
+ * mean ...?"), which lets a caller rebuild the schema without introspection. The armor plugin
+ * hides only the quoted form in validation errors: "Did you mean the enum value ...?" passes,
+ * and errors raised while coercing variables (an unknown field of an input object) never reach
+ * it. Validation errors are cleaned by the plugin below, every other error in maskError.
+ */
+function withoutSuggestions<E extends Error>(error: E): E | GraphQLError {
+  if (!(error instanceof GraphQLError) || !/Did you mean/.test(error.message)) return error;
+  const message = error.message.replace(/\s*Did you mean [^?]*\?/g, ' [Suggestion hidden]').trim();
+  return new GraphQLError(message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions: error.extensions,
+  });
+}
+
+function useHiddenSuggestions(): Plugin {
+  return {
+    onValidate: () => ({ valid, result, setResult }) => {
+      if (!valid) setResult(result.map((error) => withoutSuggestions(error)));
+    },
+  };
+}
+
 export function createApp(services: Services) {
   const { config, logger } = services;
   return createYoga<ServerContext, Context>({
@@ -86,8 +114,9 @@ export function createApp(services: Services) {
         if (masked !== error) {
           const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
           logger.error({ err: original }, 'unexpected error');
+          return masked;
         }
-        return masked;
+        return withoutSuggestions(masked);
       },
     },
     plugins: [
@@ -102,6 +131,7 @@ export function createApp(services: Services) {
         costLimit: { maxCost: config.limits.cost },
         blockFieldSuggestion: { enabled: true },
       }),
+      useHiddenSuggestions(),
       ...(config.introspection ? [] : [useDisableIntrospection()]),
       useResponseHeaders(config.publicOrigin.startsWith('https:')),
     ],
