@@ -137,4 +137,12 @@ describe('the RATE_LIMITS setting', () => {
     expect(() => loadConfig({ RATE_LIMITS: value })).toThrow(ConfigError);
     expect(() => loadConfig({ RATE_LIMITS: value })).toThrow(/RATE_LIMITS/);
   });
+
+  it('keys counts under RATE_LIMIT_PREFIX, suward by default, and refuses a bad prefix', () => {
+    expect(loadConfig({}).rateLimitPrefix).toBe('suward');
+    expect(loadConfig({ RATE_LIMIT_PREFIX: 'eu-west.prod_2' }).rateLimitPrefix).toBe('eu-west.prod_2');
+    for (const bad of ['with space', 'a:b', 'x'.repeat(65), '*']) {
+      expect(() => loadConfig({ RATE_LIMIT_PREFIX: bad }), bad).toThrow(/RATE_LIMIT_PREFIX/);
+    }
+  });
 });
