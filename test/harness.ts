@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
@@ -32,6 +33,21 @@ async function createTestDatabase(): Promise<{ url?: string; drop(): Promise<voi
   };
 }
 
+/** Deletes the keys matching `pattern`, so that runs leave nothing behind in a shared Redis. */
+export async function deleteRedisKeys(url: string, pattern: string) {
+  const redis = new Redis(url);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    await redis.quit();
+  }
+}
+
 export interface GraphQLResponse<T = Record<string, any>> {
   status: number;
   headers: Headers;
@@ -54,6 +70,7 @@ export async function startServer(options: { env?: Record<string, string>; servi
     ...options.env,
   });
   const transport = createMemoryTransport();
+  const rateLimitPrefix = options.services?.rateLimitPrefix ?? `test-${randomBytes(6).toString('hex')}`;
   const { services, close } = await createServices(config, {
     transport,
     inMemoryDatabase: !database.url,
@@ -64,7 +81,7 @@ export async function startServer(options: { env?: Record<string, string>; servi
       mailPerAddress: { points: 1_000, windowSeconds: 3600 },
     },
     // Each server keeps its limits apart from other test files sharing one Redis.
-    rateLimitPrefix: `test-${randomBytes(6).toString('hex')}`,
+    rateLimitPrefix,
     ...options.services,
   });
   const server: Server = createServer(createApp(services));
@@ -106,6 +123,7 @@ export async function startServer(options: { env?: Record<string, string>; servi
       await new Promise((resolve) => server.close(resolve));
       await close();
       await database.drop();
+      if (config.redisUrl) await deleteRedisKeys(config.redisUrl, `${rateLimitPrefix}:*`);
     },
   };
 }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { goodPassword, uniqueEmail } from './harness.js';
+import { deleteRedisKeys, goodPassword, uniqueEmail } from './harness.js';
 import { ME, SIGN_IN, SIGN_UP } from './flows.js';
 
 const adminUrl = process.env.TEST_DATABASE_URL;
@@ -123,11 +123,7 @@ describe.skipIf(!adminUrl || !redisUrl)('two instances sharing PostgreSQL and Re
     await admin.connect();
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     await admin.end();
-    const keys = await keysMatching(`${prefix}:*`);
-    if (keys.length) {
-      const redis = new Redis(redisUrl!);
-      await redis.del(...keys).finally(() => redis.quit());
-    }
+    await deleteRedisKeys(redisUrl!, `${prefix}:*`);
     expect(await keysMatching(`${prefix}:*`)).toEqual([]);
     await Promise.all(dataDirs.map((dir) => rm(dir, { recursive: true, force: true })));
     expect(codes).toEqual([0, 0]);
