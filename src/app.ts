@@ -9,7 +9,7 @@ import type { Context, Services, Viewer } from './context.js';
 import { findLiveApiKey } from './features/api-keys/service.js';
 import { createAccessLoaders } from './features/organizations/access.js';
 import { findSessionByToken } from './features/sessions/service.js';
-import { clientAddress } from './http/client-address.js';
+import { clientAddress, clientKey } from './http/client-address.js';
 import { readSessionCookie, serializeCookie } from './http/cookies.js';
 import { schema } from './schema/index.js';
 import { tokenPrefixes } from './security/tokens.js';
@@ -137,13 +137,15 @@ export function createApp(services: Services) {
     ],
     context: async ({ request, req }) => {
       const viewer = await resolveViewer(services, request);
+      const ip = clientAddress(req, request.headers, config.trustProxyHops);
       const ctx: Context = {
         services,
         viewer,
         access: createAccessLoaders(services.db, viewer.kind === 'user' ? viewer.userId : null),
         meta: {
-          ip: clientAddress(req, request.headers, config.trustProxyHops),
+          ip,
           userAgent: request.headers.get('user-agent')?.slice(0, 512) ?? null,
+          client: clientKey(ip),
         },
         cookies: [],
         requestId: randomUUID(),

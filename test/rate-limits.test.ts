@@ -2,6 +2,7 @@
 // and the RATE_LIMITS override.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { clientKey } from '../src/http/client-address.js';
 import { goodPassword, startServer, uniqueEmail, type TestServer } from './harness.js';
 import { createAccount, SIGN_IN } from './flows.js';
 
@@ -46,6 +47,35 @@ describe('sign-in budget per client address', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('counts a whole IPv6 /64 as one client', async () => {
+    const server = await startServer({ env: { TRUST_PROXY_HOPS: '1' }, services: { rateLimitRules: perClient } });
+    try {
+      // One subscriber's /64 holds 2^64 addresses; rotating through them must not buy attempts.
+      for (const address of ['2001:db8:1:2::a', '2001:db8:1:2:ffff::1', '2001:0db8:0001:0002:0:0:0:b']) {
+        expect((await attempt(server, uniqueEmail('v6'), 'wrong-password-1', address)).code).toBe('INVALID_CREDENTIALS');
+      }
+      expectLimited(await attempt(server, uniqueEmail('v6'), 'wrong-password-1', '2001:db8:1:2:1234:5678:9abc:def0'), 60);
+      // The neighbouring /64 is another client.
+      expect((await attempt(server, uniqueEmail('v6'), 'wrong-password-1', '2001:db8:1:3::a')).code).toBe('INVALID_CREDENTIALS');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it.each([
+    [null, 'unknown'],
+    ['203.0.113.7', '203.0.113.7'],
+    ['::ffff:203.0.113.7', '203.0.113.7'],
+    ['::1', '0:0:0:0::/64'],
+    ['2001:db8::1', '2001:db8:0:0::/64'],
+    ['2001:DB8:0:0:1::', '2001:db8:0:0::/64'],
+    ['fe80::1%eth0', 'fe80:0:0:0::/64'],
+    ['64:ff9b::203.0.113.7', '64:ff9b:0:0::/64'],
+    ['2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff', '2001:db8:aaaa:bbbb::/64'],
+  ])('counts %s as %s', (address, key) => {
+    expect(clientKey(address)).toBe(key);
   });
 
   it('ignores X-Forwarded-For when no proxy is trusted', async () => {

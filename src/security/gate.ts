@@ -45,7 +45,7 @@ export async function signInWithPassword(
   meta: RequestMeta,
   input: { email: string; password: string } & SecondFactor,
 ) {
-  const client = meta.ip ?? 'unknown';
+  const client = meta.client;
   await services.limits.consume('signInPerClient', client);
 
   const email = normalizeEmail(input.email);
@@ -86,7 +86,7 @@ export async function reauthenticate(
 ): Promise<User> {
   const user = await services.db.user.findUniqueOrThrow({ where: { id: userId } });
   await assertSecondFactorNotLocked(services, user);
-  await services.limits.consume('signInPerAccountAndClient', `${user.id}|${meta.ip ?? 'unknown'}`);
+  await services.limits.consume('signInPerAccountAndClient', `${user.id}|${meta.client}`);
   const ok = isCheckablePassword(input.password) && (await services.passwords.verify(user.passwordHash, input.password));
   if (!ok) throw new InvalidCredentialsError('The password is incorrect.');
   if (user.twoFactorEnabledAt) await verifySecondFactor(services, meta, user, input);

@@ -38,7 +38,7 @@ export async function signUp(
   const name = validateName(input.name);
   validateNewPassword(input.password, email);
 
-  await services.limits.consume('mailPerClient', meta.ip ?? 'unknown');
+  await services.limits.consume('mailPerClient', meta.client);
   await services.limits.consume('mailPerAddress', email);
 
   // Hashed before the existence check so that both outcomes cost the same.
@@ -90,7 +90,7 @@ export async function verifyEmail(services: Services, meta: RequestMeta, token: 
 /** Sends a new verification link if the address belongs to an unverified account; says nothing either way. */
 export async function resendVerificationEmail(services: Services, meta: RequestMeta, rawEmail: string) {
   const email = normalizeEmail(rawEmail);
-  await services.limits.consume('mailPerClient', meta.ip ?? 'unknown');
+  await services.limits.consume('mailPerClient', meta.client);
   await services.limits.consume('mailPerAddress', email);
   const user = await services.db.user.findUnique({ where: { email } });
   if (user && !user.emailVerifiedAt) await sendVerificationEmail(services, user);
@@ -104,7 +104,7 @@ export async function changePassword(
   viewer: { userId: string; sessionId: string },
   input: { currentPassword: string; newPassword: string },
 ) {
-  await services.limits.consume('signInPerAccountAndClient', `${viewer.userId}|${meta.ip ?? 'unknown'}`);
+  await services.limits.consume('signInPerAccountAndClient', `${viewer.userId}|${meta.client}`);
   const user = await services.db.user.findUniqueOrThrow({ where: { id: viewer.userId } });
   validateNewPassword(input.newPassword, user.email, 'newPassword');
 
@@ -125,7 +125,7 @@ export async function changePassword(
   await services.db.user.update({ where: { id: user.id }, data: { passwordHash, passwordChangedAt: services.now() } });
   const ended = await revokeSessions(services, user.id, viewer.sessionId);
   await retireEmailTokens(services, user.id, ['PASSWORD_RESET']);
-  await services.limits.reset('signInPerAccountAndClient', `${viewer.userId}|${meta.ip ?? 'unknown'}`);
+  await services.limits.reset('signInPerAccountAndClient', `${viewer.userId}|${meta.client}`);
   await recordAuditEvent(services.db, meta, {
     action: 'account.password_changed',
     actorId: user.id,

@@ -20,7 +20,7 @@ export async function changeEmail(
   input: { newEmail: string; password: string },
 ): Promise<{ email: string }> {
   const newEmail = normalizeEmail(input.newEmail, 'newEmail');
-  const attemptKey = `${viewer.userId}|${meta.ip ?? 'unknown'}`;
+  const attemptKey = `${viewer.userId}|${meta.client}`;
   await services.limits.consume('signInPerAccountAndClient', attemptKey);
   const user = await services.db.user.findUniqueOrThrow({ where: { id: viewer.userId } });
 
@@ -37,7 +37,7 @@ export async function changeEmail(
   await services.limits.reset('signInPerAccountAndClient', attemptKey);
   if (newEmail === user.email) throw new InvalidInputError('newEmail', 'This is already your email address.');
 
-  await services.limits.consume('mailPerClient', meta.ip ?? 'unknown');
+  await services.limits.consume('mailPerClient', meta.client);
   await services.limits.consume('mailPerAddress', newEmail);
 
   // A token is issued either way, so that both cases take the same steps and a new request always

@@ -16,7 +16,7 @@ import { assertSecondFactorNotLocked, type SecondFactor, verifySecondFactor } fr
  */
 export async function initPasswordReset(services: Services, meta: RequestMeta, rawEmail: string) {
   const email = normalizeEmail(rawEmail);
-  await services.limits.consume('mailPerClient', meta.ip ?? 'unknown');
+  await services.limits.consume('mailPerClient', meta.client);
   await services.limits.consume('mailPerAddress', email);
 
   const user = await services.db.user.findUnique({ where: { email }, select: { id: true, email: true } });

@@ -117,7 +117,7 @@ export function countBackupCodes(services: Services, userId: string) {
 }
 
 async function checkPassword(services: Services, meta: RequestMeta, user: User, password: string) {
-  await services.limits.consume('signInPerAccountAndClient', `${user.id}|${meta.ip ?? 'unknown'}`);
+  await services.limits.consume('signInPerAccountAndClient', `${user.id}|${meta.client}`);
   const ok = isCheckablePassword(password) && (await services.passwords.verify(user.passwordHash, password));
   if (!ok) throw new InvalidCredentialsError('The password is incorrect.');
 }
