@@ -74,6 +74,57 @@ describe('size limits', () => {
     expect(res.ms).toBeLessThan(2_000);
   });
 
+  it('refuses a streamed body over the limit that declares no length', async () => {
+    const encoder = new TextEncoder();
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(encoder.encode('{"query":"{ __typename }","variables":{"p":"'));
+        for (let i = 0; i < 200; i++) controller.enqueue(new Uint8Array(1024).fill(97));
+        controller.enqueue(encoder.encode('"}}'));
+        controller.close();
+      },
+    });
+    const started = performance.now();
+    const res = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    await res.text();
+    expect(res.status).toBe(413);
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+
+  it('refuses a multipart upload over the limit, and any multipart request without the CSRF header', async () => {
+    const form = (bytes: number) => {
+      const data = new FormData();
+      data.append('operations', JSON.stringify({ query: '{ __typename }' }));
+      data.append('map', JSON.stringify({ 0: ['variables.file'] }));
+      data.append('0', new Blob([new Uint8Array(bytes)]), 'upload.bin');
+      return data;
+    };
+    // The server answers 413 as soon as the limit is crossed; the client may still be sending
+    // and then sees the connection reset instead of the answer. Either way nothing was read.
+    const big = await fetch(server.url, { method: 'POST', headers: { 'x-graphql-yoga-csrf': '1' }, body: form(1024 * 1024) }).then(
+      async (res) => (await res.text(), res.status),
+      (error: Error & { cause?: { code?: string } }) => error.cause?.code,
+    );
+    expect([413, 'ECONNRESET', 'EPIPE']).toContain(big);
+    const forged = await fetch(server.url, { method: 'POST', body: form(10) });
+    expect(forged.status).toBe(403);
+    await forged.text();
+  });
+
+  it('refuses a query string too long for the request line', async () => {
+    const res = await send(undefined, {
+      method: 'GET',
+      headers: { 'x-graphql-yoga-csrf': '1' },
+      search: `?query=${encodeURIComponent(`{ __typename ${' '.repeat(70_000)}}`)}`,
+    });
+    expect(res.status).toBe(431);
+  });
+
   it('refuses 1 MB passwords and emails with 413', async () => {
     for (const input of [
       { email: uniqueEmail('huge'), password: 'p'.repeat(1024 * 1024), name: 'Huge' },
@@ -181,6 +232,22 @@ describe('request format', () => {
       expect(res.status, body).toBe(400);
       expectRefused(res);
     }
+  });
+
+  it('refuses JSON nested 45,000 levels deep in variables without crashing', async () => {
+    const nested = `${'['.repeat(45_000)}${']'.repeat(45_000)}`;
+    const res = await send(`{"query":"query($v: Boolean!) { __typename @include(if: $v) }","variables":{"v":${nested}}}`);
+    expect(res.status).toBe(400);
+    expectRefused(res, /Boolean cannot represent/);
+    const asExtensions = await send(`{"query":"{ __typename }","extensions":${nested}}`);
+    expect(asExtensions.status).toBe(400);
+  });
+
+  it('refuses a body that is not UTF-8 with 400', async () => {
+    const res = await send(Buffer.from(JSON.stringify({ query: '{ __typename }' }), 'utf16le'), {
+      headers: { 'content-type': 'application/json; charset=utf-16le' },
+    });
+    expect(res.status).toBe(400);
   });
 
   it('refuses a raw NUL byte in a JSON string with 400', async () => {
