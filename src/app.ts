@@ -51,6 +51,10 @@ function useResponseHeaders(secure: boolean): Plugin {
       headers.set('x-frame-options', 'DENY');
       headers.set('cross-origin-opener-policy', 'same-origin');
       if (secure) headers.set('strict-transport-security', 'max-age=63072000; includeSubDomains');
+      // A body refused for its size is left partly unread, and the connection cannot carry
+      // another request after it: without this, a client (or a proxy) that reused it waited
+      // for the keep-alive timeout and then saw the connection reset.
+      if (response.status === 413) headers.set('connection', 'close');
       if (!headers.get('content-type')?.startsWith('text/html')) {
         headers.set('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
         headers.set('cache-control', 'no-store');

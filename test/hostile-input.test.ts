@@ -93,7 +93,15 @@ describe('size limits', () => {
     } as RequestInit);
     await res.text();
     expect(res.status).toBe(413);
+    expect(res.headers.get('connection')).toBe('close');
     expect(performance.now() - started).toBeLessThan(2_000);
+    // The refused connection is not reused: the next requests are answered at once, rather
+    // than waiting on a connection the server no longer reads.
+    for (let i = 0; i < 3; i++) {
+      const next = await query('{ __typename }');
+      expect(next.body?.data).toEqual({ __typename: 'Query' });
+      expect(next.ms).toBeLessThan(2_000);
+    }
   });
 
   it('refuses a multipart upload over the limit, and any multipart request without the CSRF header', async () => {
@@ -106,11 +114,13 @@ describe('size limits', () => {
     };
     // The server answers 413 as soon as the limit is crossed; the client may still be sending
     // and then sees the connection reset instead of the answer. Either way nothing was read.
+    const started = performance.now();
     const big = await fetch(server.url, { method: 'POST', headers: { 'x-graphql-yoga-csrf': '1' }, body: form(1024 * 1024) }).then(
       async (res) => (await res.text(), res.status),
       (error: Error & { cause?: { code?: string } }) => error.cause?.code,
     );
     expect([413, 'ECONNRESET', 'EPIPE']).toContain(big);
+    expect(performance.now() - started).toBeLessThan(2_000);
     const forged = await fetch(server.url, { method: 'POST', body: form(10) });
     expect(forged.status).toBe(403);
     await forged.text();
