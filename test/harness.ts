@@ -1,6 +1,7 @@
 // Starts the real server on 127.0.0.1 against a database of its own: an in-memory PGlite, or,
 // when TEST_DATABASE_URL is set, a fresh database on that PostgreSQL server, dropped afterwards.
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
@@ -124,6 +125,8 @@ export async function startServer(options: { env?: Record<string, string>; servi
       await close();
       await database.drop();
       if (config.redisUrl) await deleteRedisKeys(config.redisUrl, `${rateLimitPrefix}:*`);
+      // The generated encryption key lands in this server's own data folder.
+      await rm(config.dataDir, { recursive: true, force: true });
     },
   };
 }
