@@ -9,7 +9,7 @@ import type { Context, Services, Viewer } from './context.js';
 import { findLiveApiKey } from './features/api-keys/service.js';
 import { createAccessLoaders } from './features/organizations/access.js';
 import { findSessionByToken } from './features/sessions/service.js';
-import { clientAddress } from './http/client-address.js';
+import { clientAddress, clientKey } from './http/client-address.js';
 import { readSessionCookie, serializeCookie } from './http/cookies.js';
 import { useOperations } from './operations/plugin.js';
 import { schema } from './schema/index.js';
@@ -58,6 +58,10 @@ function useResponseHeaders(secure: boolean): Plugin {
       headers.set('x-frame-options', 'DENY');
       headers.set('cross-origin-opener-policy', 'same-origin');
       if (secure) headers.set('strict-transport-security', 'max-age=63072000; includeSubDomains');
+      // A body refused for its size is left partly unread, and the connection cannot carry
+      // another request after it: without this, a client (or a proxy) that reused it waited
+      // for the keep-alive timeout and then saw the connection reset.
+      if (response.status === 413) headers.set('connection', 'close');
       if (!headers.get('content-type')?.startsWith('text/html')) {
         headers.set('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
         headers.set('cache-control', 'no-store');
@@ -69,6 +73,35 @@ function useResponseHeaders(secure: boolean): Plugin {
     },
   };
 }
+
+/**
+ * graphql-js names close matches of a misspelt field, type, argument or enum value ("Did you
+ * mean ...?"), which lets a caller rebuild the schema without introspection. The armor plugin
+ * hides only the quoted form in validation errors: "Did you mean the enum value ...?" passes,
+ * and errors raised while coercing variables (an unknown field of an input object) never reach
+ * it. Validation errors are cleaned by the plugin below, every other error in maskError.
+ */
+function withoutSuggestions<E extends Error>(error: E): E | GraphQLError {
+  if (!(error instanceof GraphQLError) || !/Did you mean/.test(error.message)) return error;
+  const message = error.message.replace(/\s*Did you mean [^?]*\?/g, ' [Suggestion hidden]').trim();
+  return new GraphQLError(message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions: error.extensions,
+  });
+}
+
+function useHiddenSuggestions(): Plugin {
+  return {
+    onValidate: () => ({ valid, result, setResult }) => {
+      if (!valid) setResult(result.map((error) => withoutSuggestions(error)));
+    },
+  };
+}
+
 
 export interface AppOptions {
   /** True once the process is stopping: /ready then answers 503. */
@@ -98,8 +131,9 @@ export function createApp(services: Services, options: AppOptions = {}) {
         if (masked !== error) {
           const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
           logger.error({ err: original }, 'unexpected error');
+          return masked;
         }
-        return masked;
+        return withoutSuggestions(masked);
       },
     },
     plugins: [
@@ -116,18 +150,21 @@ export function createApp(services: Services, options: AppOptions = {}) {
         costLimit: { maxCost: config.limits.cost },
         blockFieldSuggestion: { enabled: true },
       }),
+      useHiddenSuggestions(),
       ...(config.introspection ? [] : [useDisableIntrospection()]),
       useResponseHeaders(config.publicOrigin.startsWith('https:')),
     ],
     context: async ({ request, req }) => {
       const viewer = await resolveViewer(services, request);
+      const ip = clientAddress(req, request.headers, config.trustProxyHops);
       const ctx: Context = {
         services,
         viewer,
         access: createAccessLoaders(services.db, viewer.kind === 'user' ? viewer.userId : null),
         meta: {
-          ip: clientAddress(req, request.headers, config.trustProxyHops),
+          ip,
           userAgent: request.headers.get('user-agent')?.slice(0, 512) ?? null,
+          client: clientKey(ip),
         },
         cookies: [],
         requestId: randomUUID(),

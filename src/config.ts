@@ -55,6 +55,11 @@ const schema = z.object({
   GRAPHQL_MAX_DIRECTIVES: int(1, 1000).default(20),
   GRAPHQL_MAX_COST: int(100, 1_000_000).default(5000),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
+  // Starts every rate-limit key, so that deployments sharing one Redis keep their counts apart.
+  RATE_LIMIT_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1 to 64 letters, digits, dots, dashes or underscores')
+    .default('suward'),
   GRAPHQL_INTROSPECTION: flag.optional(),
   POSTMARK_SERVER_TOKEN: z.string().min(1).optional(),
   POSTMARK_API_URL: z.url({ protocol: /^https?$/ }).default('https://api.postmarkapp.com'),
@@ -107,6 +112,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     argon2: { memoryCost: c.ARGON2_MEMORY_KIB, timeCost: c.ARGON2_ITERATIONS, parallelism: c.ARGON2_PARALLELISM },
     trustProxyHops: c.TRUST_PROXY_HOPS,
     rateLimits: (c.RATE_LIMITS ?? {}) as Partial<Record<RuleName, LimitTiers>>,
+    rateLimitPrefix: c.RATE_LIMIT_PREFIX,
     limits: {
       bodyBytes: c.MAX_REQUEST_BODY_BYTES,
       depth: c.GRAPHQL_MAX_DEPTH,

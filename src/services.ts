@@ -16,6 +16,7 @@ export interface ServiceOptions {
   /** An in-memory PGlite instead of the data folder (tests). */
   inMemoryDatabase?: boolean;
   rateLimitRules?: RuleOverrides;
+  /** Replaces the configured RATE_LIMIT_PREFIX. */
   rateLimitPrefix?: string;
   now?: () => Date;
   /** Called with every SQL statement the Prisma client sends (benchmark, tests). */
@@ -45,7 +46,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const limits = createRateLimits({
     redisUrl: config.redisUrl,
     rules: { ...config.rateLimits, ...options.rateLimitRules },
-    prefix: options.rateLimitPrefix,
+    prefix: options.rateLimitPrefix ?? config.rateLimitPrefix,
   });
   const mailer = createMailer(options.transport ?? createTransport(config, logger), config.mail.from, logger);
 

@@ -1,8 +1,10 @@
 // Starts the real server on 127.0.0.1 against a database of its own: an in-memory PGlite, or,
 // when TEST_DATABASE_URL is set, a fresh database on that PostgreSQL server, dropped afterwards.
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
@@ -32,6 +34,21 @@ async function createTestDatabase(): Promise<{ url?: string; drop(): Promise<voi
   };
 }
 
+/** Deletes the keys matching `pattern`, so that runs leave nothing behind in a shared Redis. */
+export async function deleteRedisKeys(url: string, pattern: string) {
+  const redis = new Redis(url);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    await redis.quit();
+  }
+}
+
 export interface GraphQLResponse<T = Record<string, any>> {
   status: number;
   headers: Headers;
@@ -54,6 +71,7 @@ export async function startServer(options: { env?: Record<string, string>; servi
     ...options.env,
   });
   const transport = createMemoryTransport();
+  const rateLimitPrefix = options.services?.rateLimitPrefix ?? `test-${randomBytes(6).toString('hex')}`;
   const { services, close } = await createServices(config, {
     transport,
     inMemoryDatabase: !database.url,
@@ -64,7 +82,7 @@ export async function startServer(options: { env?: Record<string, string>; servi
       mailPerAddress: { points: 1_000, windowSeconds: 3600 },
     },
     // Each server keeps its limits apart from other test files sharing one Redis.
-    rateLimitPrefix: `test-${randomBytes(6).toString('hex')}`,
+    rateLimitPrefix,
     ...options.services,
   });
   const server: Server = createServer(createApp(services));
@@ -106,6 +124,9 @@ export async function startServer(options: { env?: Record<string, string>; servi
       await new Promise((resolve) => server.close(resolve));
       await close();
       await database.drop();
+      if (config.redisUrl) await deleteRedisKeys(config.redisUrl, `${rateLimitPrefix}:*`);
+      // The generated encryption key lands in this server's own data folder.
+      await rm(config.dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -16,7 +16,7 @@ export async function confirmPassword(
   password: string,
   purpose: string,
 ): Promise<void> {
-  const key = `${user.id}|${meta.ip ?? 'unknown'}`;
+  const key = `${user.id}|${meta.client}`;
   await services.limits.consume('signInPerAccountAndClient', key);
   const ok = isCheckablePassword(password) && (await services.passwords.verify(user.passwordHash, password));
   if (!ok) {

@@ -63,7 +63,7 @@ async function checkPasswordAndAdmit(
   meta: RequestMeta,
   input: { email: string; password: string } & SecondFactor,
 ) {
-  const client = meta.ip ?? 'unknown';
+  const client = meta.client;
   await services.limits.consume('signInPerClient', client);
 
   const email = normalizeEmail(input.email);

@@ -39,7 +39,7 @@ export async function signUp(
   const name = validateName(input.name);
   validateNewPassword(input.password, email);
 
-  await services.limits.consume('mailPerClient', meta.ip ?? 'unknown');
+  await services.limits.consume('mailPerClient', meta.client);
   await services.limits.consume('mailPerAddress', email);
 
   // Hashed before the existence check so that both outcomes cost the same.
@@ -91,7 +91,7 @@ export async function verifyEmail(services: Services, meta: RequestMeta, token: 
 /** Sends a new verification link if the address belongs to an unverified account; says nothing either way. */
 export async function resendVerificationEmail(services: Services, meta: RequestMeta, rawEmail: string) {
   const email = normalizeEmail(rawEmail);
-  await services.limits.consume('mailPerClient', meta.ip ?? 'unknown');
+  await services.limits.consume('mailPerClient', meta.client);
   await services.limits.consume('mailPerAddress', email);
   const user = await services.db.user.findUnique({ where: { email } });
   if (user && !user.emailVerifiedAt) await sendVerificationEmail(services, user);
@@ -106,7 +106,7 @@ export async function changePassword(
   input: { currentPassword: string; newPassword: string },
 ) {
   const user = await services.db.user.findUniqueOrThrow({ where: { id: viewer.userId } });
-  validateNewPassword(input.newPassword, user.email);
+  validateNewPassword(input.newPassword, user.email, 'newPassword');
   await confirmPassword(services, meta, user, input.currentPassword, 'change_password');
 
   const passwordHash = await services.passwords.hash(input.newPassword);

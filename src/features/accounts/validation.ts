@@ -7,6 +7,10 @@ const NAME_MAX_LENGTH = 100;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 // Deliberately loose: one @, no spaces, a dot in the domain. The confirmation mail is the real test.
 const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+// Text that was not well-formed on the wire: a lone surrogate (sent as a \ud800 JSON escape) or
+// U+FFFD, which the body decoder puts in place of invalid UTF-8 bytes. Written to the database,
+// either would become U+FFFD and no longer be the text that was checked.
+const ILL_FORMED = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]|\ufffd/;
 
 /**
  * The one form of an address that is stored and compared: trimmed, Unicode NFKC (so that
@@ -16,7 +20,7 @@ export function normalizeEmail(raw: string, field = 'email'): string {
   if (raw.length > EMAIL_MAX_LENGTH * 4) throw new InvalidInputError(field, 'The email address is too long.');
   const email = raw.trim().normalize('NFKC').toLowerCase();
   if (email.length > EMAIL_MAX_LENGTH) throw new InvalidInputError(field, 'The email address is too long.');
-  if (CONTROL.test(email) || !EMAIL_SHAPE.test(email)) {
+  if (CONTROL.test(email) || ILL_FORMED.test(email) || !EMAIL_SHAPE.test(email)) {
     throw new InvalidInputError(field, 'Enter a valid email address.');
   }
   return email;
@@ -29,11 +33,13 @@ export function validateName(raw: string, field = 'name'): string {
     throw new InvalidInputError(field, `The name can have at most ${NAME_MAX_LENGTH} characters.`);
   }
   if (CONTROL.test(name)) throw new InvalidInputError(field, 'The name contains control characters.');
+  if (ILL_FORMED.test(name)) throw new InvalidInputError(field, 'The name contains invalid characters.');
   return name;
 }
 
 /** Checks a password that is about to be set. It is used exactly as typed: never trimmed. */
-export function validateNewPassword(password: string, email: string): void {
+export function validateNewPassword(password: string, email: string, field = 'password'): void {
+  if (ILL_FORMED.test(password)) throw new InvalidInputError(field, 'The password contains invalid characters.');
   switch (checkPassword(password, email)) {
     case 'TOO_SHORT':
       throw new WeakPasswordError('TOO_SHORT', `Use at least ${PASSWORD_MIN_LENGTH} characters.`);

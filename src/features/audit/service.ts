@@ -5,6 +5,8 @@ import type { Prisma } from '../../generated/prisma/client.js';
 export interface RequestMeta {
   ip: string | null;
   userAgent: string | null;
+  /** What rate limits count this client under (see clientKey). */
+  client: string;
 }
 
 export interface AuditInput {

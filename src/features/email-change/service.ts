@@ -25,7 +25,7 @@ export async function changeEmail(
   await confirmPassword(services, meta, user, input.password, 'change_email');
   if (newEmail === user.email) throw new InvalidInputError('newEmail', 'This is already your email address.');
 
-  await services.limits.consume('mailPerClient', meta.ip ?? 'unknown');
+  await services.limits.consume('mailPerClient', meta.client);
   await services.limits.consume('mailPerAddress', newEmail);
 
   // A token is issued either way, so that both cases take the same steps and a new request always

@@ -20,7 +20,7 @@ type Target =
  */
 export async function invite(services: Services, meta: RequestMeta, actor: Actor, target: Target, rawEmail: string) {
   const email = normalizeEmail(rawEmail);
-  await services.limits.consume('mailPerClient', meta.ip ?? 'unknown');
+  await services.limits.consume('mailPerClient', meta.client);
   await services.limits.consume('mailPerAddress', email);
 
   const project =

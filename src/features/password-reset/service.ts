@@ -16,7 +16,7 @@ import { assertSecondFactorNotLocked, type SecondFactor, verifySecondFactor } fr
  */
 export async function initPasswordReset(services: Services, meta: RequestMeta, rawEmail: string) {
   const email = normalizeEmail(rawEmail);
-  await services.limits.consume('mailPerClient', meta.ip ?? 'unknown');
+  await services.limits.consume('mailPerClient', meta.client);
   await services.limits.consume('mailPerAddress', email);
 
   const user = await services.db.user.findUnique({ where: { email }, select: { id: true, email: true } });
@@ -58,7 +58,7 @@ export async function completePasswordReset(
   // A link sent to an address the account no longer holds proves nothing.
   if (!user || user.email !== row.email) throw new InvalidTokenError();
 
-  validateNewPassword(input.newPassword, user.email);
+  validateNewPassword(input.newPassword, user.email, 'newPassword');
   let secondFactor: 'totp' | 'backup_code' | null = null;
   if (user.twoFactorEnabledAt) {
     await assertSecondFactorNotLocked(services, user);

@@ -136,7 +136,7 @@ export async function signInWithTelegram(
   input: { authData: string } & SecondFactor,
 ) {
   requireBotToken(services);
-  await services.limits.consume('telegramPerClient', meta.ip ?? 'unknown');
+  await services.limits.consume('telegramPerClient', meta.client);
 
   const data = await readAuthData(services, meta, input.authData, 'sign_in', null);
   const user = await services.db.user.findUnique({ where: { telegramId: data.telegramId } });
@@ -158,7 +158,7 @@ export async function signInWithTelegram(
  */
 export async function linkTelegram(services: Services, meta: RequestMeta, userId: string, authData: string) {
   requireBotToken(services);
-  await services.limits.consume('telegramPerClient', meta.ip ?? 'unknown');
+  await services.limits.consume('telegramPerClient', meta.client);
 
   const data = await readAuthData(services, meta, authData, 'link', userId);
   const user = await services.db.user.findUniqueOrThrow({ where: { id: userId } });
