@@ -3,10 +3,20 @@
 //   npx tsx client/example.ts [URL] sign-up <email> <password> <name>
 //   npx tsx client/example.ts [URL] verify <token-from-the-mailed-link>
 //   npx tsx client/example.ts [URL] sign-in <email> <password> [totp-or-backup-code]
+//   npx tsx client/example.ts [URL] forgot-password <email>
+//   npx tsx client/example.ts [URL] reset-password <token-from-the-mailed-link> <new-password> [totp-or-backup-code]
 //
 // URL defaults to http://127.0.0.1:4000/graphql. `sign-in` prints the account, its organizations
 // and sessions, then signs out again.
-import { MeDocument, SignInDocument, SignOutDocument, SignUpDocument, VerifyEmailDocument } from './generated/graphql.js';
+import {
+  CompletePasswordResetDocument,
+  InitPasswordResetDocument,
+  MeDocument,
+  SignInDocument,
+  SignOutDocument,
+  SignUpDocument,
+  VerifyEmailDocument,
+} from './generated/graphql.js';
 import { createClient } from './request.js';
 
 const args = process.argv.slice(2);
@@ -15,7 +25,10 @@ const [command, ...rest] = args;
 const client = createClient(url);
 
 function usage(): never {
-  console.error('usage: example.ts [URL] sign-up <email> <password> <name> | verify <token> | sign-in <email> <password> [code]');
+  console.error(
+    'usage: example.ts [URL] sign-up <email> <password> <name> | verify <token> | sign-in <email> <password> [code]\n' +
+      '                      | forgot-password <email> | reset-password <token> <new-password> [code]',
+  );
   process.exit(2);
 }
 
@@ -40,9 +53,48 @@ async function verify(token: string) {
   console.log(`${verifyEmail.email} is verified.`);
 }
 
+// Codes from an authenticator app are six digits; anything else is taken as a backup code.
+function secondFactorInput(secondFactor?: string) {
+  return secondFactor ? (/^\d{6}$/.test(secondFactor) ? { code: secondFactor } : { backupCode: secondFactor }) : {};
+}
+
+async function forgotPassword(email: string) {
+  const { initPasswordReset: result } = await client.request(InitPasswordResetDocument, { email });
+  switch (result.__typename) {
+    case 'EmailSent':
+      // The same answer whether or not the address has an account.
+      console.log(`If ${result.email} has an account, a reset link is on its way.`);
+      return;
+    case 'RateLimitedError':
+      throw new Error(`too many requests; retry in ${result.retryAfterSeconds} s`);
+    case 'InvalidInputError':
+      throw new Error(`${result.field}: ${result.message}`);
+    default:
+      throw new Error(`${result.code}: ${result.message}`);
+  }
+}
+
+async function resetPassword(token: string, newPassword: string, secondFactor?: string) {
+  const { completePasswordReset: result } = await client.request(CompletePasswordResetDocument, {
+    input: { token, newPassword, ...secondFactorInput(secondFactor) },
+  });
+  switch (result.__typename) {
+    case 'PasswordResetComplete':
+      console.log(`The password of ${result.email} is changed and every session ended. Sign in with the new one.`);
+      return;
+    case 'TwoFactorRequiredError':
+      throw new Error('two-factor is on: pass a code from the authenticator app or a backup code (the link still works)');
+    case 'WeakPasswordError':
+      throw new Error(`password refused: ${result.reason}`);
+    case 'RateLimitedError':
+      throw new Error(`too many attempts; retry in ${result.retryAfterSeconds} s`);
+    default:
+      throw new Error(`${result.code}: ${result.message}`);
+  }
+}
+
 async function signIn(email: string, password: string, secondFactor?: string) {
-  // Codes from an authenticator app are six digits; anything else is taken as a backup code.
-  const factor = secondFactor ? (/^\d{6}$/.test(secondFactor) ? { code: secondFactor } : { backupCode: secondFactor }) : {};
+  const factor = secondFactorInput(secondFactor);
   const { signInEmailPassword: result } = await client.request(SignInDocument, { input: { email, password, ...factor } });
   switch (result.__typename) {
     case 'SignInSuccess':
@@ -68,6 +120,8 @@ try {
   if (command === 'sign-up' && rest.length === 3) await signUp(rest[0]!, rest[1]!, rest[2]!);
   else if (command === 'verify' && rest.length === 1) await verify(rest[0]!);
   else if (command === 'sign-in' && (rest.length === 2 || rest.length === 3)) await signIn(rest[0]!, rest[1]!, rest[2]);
+  else if (command === 'forgot-password' && rest.length === 1) await forgotPassword(rest[0]!);
+  else if (command === 'reset-password' && (rest.length === 2 || rest.length === 3)) await resetPassword(rest[0]!, rest[1]!, rest[2]);
   else usage();
 } catch (error) {
   console.error((error as Error).message);
