@@ -247,7 +247,7 @@ builder.mutationField('deleteAccount', (t) =>
     errors: { types: [...commonErrors, ...confirmationErrors, ConflictError] },
     resolve: async (_root, { input }, ctx) => {
       const viewer = signedInViewer(ctx);
-      const user = await reauthenticate(ctx.services, ctx.meta, viewer.userId, input, 'transfer_ownership');
+      const user = await reauthenticate(ctx.services, ctx.meta, viewer.userId, input, 'delete_account');
       await deleteAccount(ctx.services, ctx.meta, viewer);
       ctx.cookies.push({ name: SESSION_COOKIE, value: '', maxAgeSeconds: 0 });
       return { id: encodeGlobalID('User', user.id) };
