@@ -49,7 +49,7 @@ async function signUp(email: string, password: string, name: string) {
 
 async function verify(token: string) {
   const { verifyEmail } = await client.request(VerifyEmailDocument, { token });
-  if (verifyEmail.__typename !== 'User') throw new Error(`${verifyEmail.code}: ${verifyEmail.message}`);
+  if (verifyEmail.__typename !== 'EmailVerified') throw new Error(`${verifyEmail.code}: ${verifyEmail.message}`);
   console.log(`${verifyEmail.email} is verified.`);
 }
 

@@ -116,6 +116,14 @@ export function createApp(services: Services, options: AppOptions = {}) {
     landingPage: false,
     graphiql: { title: 'Suward account security' },
     batching: false,
+    // Browsers may read answers (and send the session cookie) only from the frontend's origins;
+    // any other origin, a sibling subdomain included, gets no CORS headers at all.
+    cors: (request) => {
+      const origin = request.headers.get('origin');
+      return origin && config.corsOrigins.includes(origin)
+        ? { origin, credentials: true, methods: ['GET', 'POST'], allowedHeaders: ['content-type', 'authorization', 'x-graphql-yoga-csrf'] }
+        : false;
+    },
     maxRequestBodySize: config.limits.bodyBytes,
     logging: {
       debug: (...args) => logger.debug({ args }, 'yoga'),

@@ -22,7 +22,7 @@ describe('sign-up and email verification', () => {
     expect(before.data.me.emailVerified).toBe(false);
 
     const verified = await server.gql(VERIFY_EMAIL, { token: tokenFromMail(mail.text) });
-    expect(verified.data.verifyEmail).toMatchObject({ __typename: 'User', emailVerified: true });
+    expect(verified.data.verifyEmail).toEqual({ __typename: 'EmailVerified', email });
     const again = await server.gql(VERIFY_EMAIL, { token: tokenFromMail(mail.text) });
     expect(again.data.verifyEmail).toEqual({ __typename: 'InvalidTokenError', code: 'INVALID_TOKEN' });
 
@@ -100,7 +100,7 @@ describe('sign-up and email verification', () => {
     const second = tokenFromMail((await server.lastMail(email, 'verify-email')).text);
     expect(second).not.toBe(first);
     expect((await server.gql(VERIFY_EMAIL, { token: first })).data.verifyEmail.code).toBe('INVALID_TOKEN');
-    expect((await server.gql(VERIFY_EMAIL, { token: second })).data.verifyEmail.__typename).toBe('User');
+    expect((await server.gql(VERIFY_EMAIL, { token: second })).data.verifyEmail.__typename).toBe('EmailVerified');
     // An unknown address gets the same answer and no mail.
     const unknown = uniqueEmail('nobody');
     const miss = await server.gql(

@@ -29,7 +29,7 @@ export const VERIFY_EMAIL = /* GraphQL */ `
   mutation Verify($token: String!) {
     verifyEmail(input: { token: $token }) {
       __typename
-      ... on User { id emailVerified }
+      ... on EmailVerified { email }
       ... on Error { code }
     }
   }
@@ -53,7 +53,7 @@ export async function createAccount(server: TestServer, options: { email?: strin
   expect(signUp.data.signUp.__typename).toBe('EmailSent');
   const mail = await server.lastMail(email, 'verify-email');
   const verified = await server.gql(VERIFY_EMAIL, { token: tokenFromMail(mail.text) });
-  expect(verified.data.verifyEmail.__typename).toBe('User');
+  expect(verified.data.verifyEmail.__typename).toBe('EmailVerified');
   const token = await signIn(server, email, password);
   return { email, password, token, userId: signIn.lastUserId! };
 }

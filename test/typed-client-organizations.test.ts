@@ -92,7 +92,7 @@ async function account(name: string) {
   const anonymous = connect();
   expectType((await anonymous.request(SignUpDocument, { input: { email, password: goodPassword, name } })).signUp, 'EmailSent');
   const mail = await server.lastMail(email, 'verify-email');
-  expectType((await anonymous.request(VerifyEmailDocument, { token: tokenFromMail(mail.text) })).verifyEmail, 'User');
+  expectType((await anonymous.request(VerifyEmailDocument, { token: tokenFromMail(mail.text) })).verifyEmail, 'EmailVerified');
   return { name, email, password: goodPassword, ...(await signIn(email, goodPassword)) };
 }
 

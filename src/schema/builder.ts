@@ -25,6 +25,12 @@ export const builder = new SchemaBuilder<{
   AuthScopes: {
     /** A person signed in with a session (not an API key). */
     signedIn: boolean;
+    /**
+     * Signed in, with a confirmed email address. Until the address is confirmed an account can
+     * only sign in and manage itself: whoever signed up with somebody else's address must not be
+     * able to build anything (two-factor, organizations, keys) the real owner would inherit.
+     */
+    verified: boolean;
     /** The viewer's role in the organization (by database id) is at least MEMBER, ADMIN or OWNER. */
     organizationMember: string;
     organizationAdmin: string;
@@ -50,6 +56,7 @@ export const builder = new SchemaBuilder<{
         ctx.viewer.kind === 'user' && atLeastProjectRole((await ctx.access.projectAccess.load(id))?.role, role);
       return {
         signedIn: ctx.viewer.kind === 'user',
+        verified: ctx.viewer.kind === 'user' && ctx.viewer.user.emailVerifiedAt !== null,
         organizationMember: (id) => orgRole(id, 'MEMBER'),
         organizationAdmin: (id) => orgRole(id, 'ADMIN'),
         organizationOwner: (id) => orgRole(id, 'OWNER'),
@@ -59,8 +66,13 @@ export const builder = new SchemaBuilder<{
         apiKeyProject: (id) => ctx.viewer.kind === 'apiKey' && ctx.viewer.projectId === id,
       };
     },
-    unauthorizedError: (_parent, ctx) =>
-      ctx.viewer.kind === 'anonymous' ? new UnauthenticatedError() : new NotAllowedError(),
+    unauthorizedError: (_parent, ctx) => {
+      if (ctx.viewer.kind === 'anonymous') return new UnauthenticatedError();
+      if (ctx.viewer.kind === 'user' && !ctx.viewer.user.emailVerifiedAt) {
+        return new NotAllowedError('Confirm your email address first.');
+      }
+      return new NotAllowedError();
+    },
   },
   errors: {
     directResult: true,

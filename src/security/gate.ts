@@ -87,8 +87,9 @@ async function checkPasswordAndAdmit(
     throw new InvalidCredentialsError();
   }
 
-  const admitted = await admit(services, meta, user, input, 'password');
+  // The password was right: from here on only the code budget counts the attempt.
   await services.limits.reset('signInPerAccountAndClient', accountKey);
+  const admitted = await admit(services, meta, user, input, 'password');
   return admitted;
 }
 

@@ -48,8 +48,12 @@ export interface RateLimits {
   consume(rule: RuleName, key: string): Promise<number>;
   /** Throws RATE_LIMITED if `key` has no attempts left, without spending one. */
   check(rule: RuleName, key: string): Promise<void>;
-  /** Forgets the attempts of `key` (after a success). */
-  reset(rule: RuleName, key: string): Promise<void>;
+  /**
+   * Forgets the attempts of `key` after a success. With `keepFailures`, only the shortest tier is
+   * cleared and the longer ones get back just the successful attempt, so they keep counting
+   * earlier failures.
+   */
+  reset(rule: RuleName, key: string, options?: { keepFailures?: boolean }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -100,8 +104,10 @@ export function createRateLimits(options: { redisUrl?: string; rules?: RuleOverr
         if (res && res.remainingPoints <= 0 && res.msBeforeNext > 0) throw refuse(res);
       }
     },
-    async reset(rule, key) {
-      await Promise.all(tiersOf(rule).map((limiter) => limiter.delete(key)));
+    async reset(rule, key, resetOptions = {}) {
+      const [shortest, ...longer] = tiersOf(rule);
+      await shortest!.delete(key);
+      await Promise.all(longer.map((limiter) => (resetOptions.keepFailures ? limiter.reward(key, 1) : limiter.delete(key))));
     },
     async close() {
       await redis?.quit();

@@ -90,17 +90,22 @@ builder.mutationField('signUp', (t) =>
   }),
 );
 
+const EmailVerified = builder.objectRef<{ email: string }>('EmailVerified').implement({
+  description: 'The address is confirmed. The link usually opens without a session, so only the address is shown.',
+  fields: (t) => ({ email: t.exposeString('email') }),
+});
+
 builder.mutationField('verifyEmail', (t) =>
-  t.prismaField({
-    type: User,
+  t.field({
+    type: EmailVerified,
     description: 'Confirms the address with the token from the verification link.',
     args: {
       input: t.arg({ type: builder.inputType('VerifyEmailInput', { fields: (f) => ({ token: f.string() }) }), required: true }),
     },
     errors: { types: [...commonErrors, InvalidTokenError] },
-    resolve: async (query, _root, { input }, ctx) => {
+    resolve: async (_root, { input }, ctx) => {
       const user = await verifyEmail(ctx.services, ctx.meta, input.token);
-      return ctx.services.db.user.findUniqueOrThrow({ ...query, where: { id: user.id } });
+      return { email: user.email };
     },
   }),
 );

@@ -65,7 +65,7 @@ builder.mutationField('createApiKey', (t) =>
         required: true,
       }),
     },
-    authScopes: (_root, { input }) => ({ projectDeveloper: scopeId(input.projectId, 'Project') }),
+    authScopes: (_root, { input }) => ({ $all: { verified: true, projectDeveloper: scopeId(input.projectId, 'Project') } }),
     errors: { types: commonErrors },
     resolve: (_root, { input }, ctx) =>
       createApiKey(ctx.services, ctx.meta, signedInViewer(ctx), {

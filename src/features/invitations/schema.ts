@@ -130,7 +130,7 @@ builder.mutationField('inviteOrganizationMember', (t) =>
         required: true,
       }),
     },
-    authScopes: (_root, { input }) => ({ organizationAdmin: scopeId(input.organizationId, 'Organization') }),
+    authScopes: (_root, { input }) => ({ $all: { verified: true, organizationAdmin: scopeId(input.organizationId, 'Organization') } }),
     errors: { types: [...commonErrors, ConflictError] },
     resolve: async (query, _root, { input }, ctx) => {
       const organizationId = requireId(input.organizationId, 'Organization');
@@ -158,7 +158,7 @@ builder.mutationField('inviteProjectMember', (t) =>
         required: true,
       }),
     },
-    authScopes: (_root, { input }) => ({ projectAdmin: scopeId(input.projectId, 'Project') }),
+    authScopes: (_root, { input }) => ({ $all: { verified: true, projectAdmin: scopeId(input.projectId, 'Project') } }),
     errors: { types: [...commonErrors, ConflictError] },
     resolve: async (query, _root, { input }, ctx) => {
       const projectId = requireId(input.projectId, 'Project');

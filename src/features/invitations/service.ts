@@ -26,6 +26,10 @@ export async function invite(services: Services, meta: RequestMeta, actor: Actor
   const project =
     target.kind === 'project' ? await services.db.project.findUniqueOrThrow({ where: { id: target.projectId } }) : null;
   const organizationId = target.kind === 'organization' ? target.organizationId : project!.organizationId;
+  const organization = await services.db.organization.findUniqueOrThrow({ where: { id: organizationId } });
+  if (organization.personal) {
+    throw new NotAllowedError('A personal organization has no other members; create an organization to work with others.');
+  }
   const ownRole = await services.db.organizationMember.findUnique({
     where: { organizationId_userId: { organizationId, userId: actor.userId } },
   });
@@ -129,8 +133,45 @@ async function openInvitationForViewer(services: Services, actor: Actor, token: 
   return invitation;
 }
 
+/**
+ * An invitation is only as good as its sender's rights: once the inviter has been removed or
+ * demoted below the role needed to send it, it no longer admits anyone.
+ */
+async function inviterStillEntitled(services: Services, invitation: Invitation) {
+  if (!invitation.invitedById) return false;
+  const [organizationMember, projectMember] = await Promise.all([
+    services.db.organizationMember.findUnique({
+      where: { organizationId_userId: { organizationId: invitation.organizationId, userId: invitation.invitedById } },
+    }),
+    invitation.projectId
+      ? services.db.projectMember.findUnique({
+          where: { projectId_userId: { projectId: invitation.projectId, userId: invitation.invitedById } },
+        })
+      : null,
+  ]);
+  if (invitation.projectId) return effectiveProjectRole(organizationMember?.role, projectMember?.role) === 'ADMIN';
+  const needed = invitation.organizationRole === 'OWNER' ? 'OWNER' : 'ADMIN';
+  return atLeastOrganizationRole(organizationMember?.role, needed);
+}
+
 export async function acceptInvitation(services: Services, meta: RequestMeta, actor: Actor, token: string) {
   const invitation = await openInvitationForViewer(services, actor, token);
+  if (!(await inviterStillEntitled(services, invitation))) {
+    await services.db.invitation.updateMany({
+      where: { id: invitation.id, status: 'PENDING' },
+      data: { status: 'REVOKED', respondedAt: services.now() },
+    });
+    await recordAuditEvent(services.db, meta, {
+      action: 'invitation.voided',
+      actorId: actor.userId,
+      targetType: 'Invitation',
+      targetId: invitation.id,
+      organizationId: invitation.organizationId,
+      projectId: invitation.projectId,
+      metadata: { reason: 'inviter_lost_rights' },
+    });
+    throw new InvalidTokenError('This invitation is no longer valid: its sender can no longer invite.');
+  }
   return services.db.$transaction(async (tx) => {
     const { count } = await tx.invitation.updateMany({
       where: { id: invitation.id, status: 'PENDING', expiresAt: { gt: services.now() } },

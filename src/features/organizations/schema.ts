@@ -69,7 +69,7 @@ builder.mutationField('createOrganization', (t) =>
   t.prismaField({
     type: Organization,
     description: 'Creates an organization; the creator is its OWNER.',
-    authScopes: { signedIn: true },
+    authScopes: { verified: true },
     args: {
       input: t.arg({ type: builder.inputType('CreateOrganizationInput', { fields: (f) => ({ name: f.string() }) }), required: true }),
     },
@@ -211,7 +211,7 @@ builder.mutationField('transferOwnership', (t) =>
         required: true,
       }),
     },
-    authScopes: (_root, { input }) => ({ organizationOwner: scopeId(input.organizationId, 'Organization') }),
+    authScopes: (_root, { input }) => ({ $all: { verified: true, organizationOwner: scopeId(input.organizationId, 'Organization') } }),
     errors: { types: [...commonErrors, ...confirmationErrors, NotFoundError] },
     resolve: async (query, _root, { input }, ctx) => {
       const viewer = signedInViewer(ctx);

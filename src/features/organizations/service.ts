@@ -184,6 +184,8 @@ export async function transferOwnership(
     const own = await membership(tx, input.organizationId, actor.userId);
     const target = await membership(tx, input.organizationId, input.userId);
     if (own.role !== 'OWNER') throw new NotAllowedError('Only an owner can transfer ownership.');
+    const organization = await tx.organization.findUniqueOrThrow({ where: { id: input.organizationId } });
+    if (organization.personal) throw new NotAllowedError('A personal organization goes only with its account.');
     await tx.organizationMember.update({ where: { id: target.id }, data: { role: 'OWNER' } });
     await tx.organizationMember.update({ where: { id: own.id }, data: { role: 'ADMIN' } });
     await recordAuditEvent(tx, meta, {

@@ -70,7 +70,9 @@ export async function completePasswordReset(
     await spendEmailToken(services, tx, row.id);
     const { count } = await tx.user.updateMany({
       where: { id: user.id, email: row.email },
-      data: { passwordHash, passwordChangedAt: services.now() },
+      // Following the mailed link proves the mailbox, so an unconfirmed address is confirmed now;
+      // whoever signed up with it before loses the password they chose and every session.
+      data: { passwordHash, passwordChangedAt: services.now(), emailVerifiedAt: user.emailVerifiedAt ?? services.now() },
     });
     if (count !== 1) throw new InvalidTokenError();
     await retireEmailTokens(services, user.id, ['PASSWORD_RESET'], tx);

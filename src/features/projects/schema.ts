@@ -68,7 +68,7 @@ builder.mutationField('createProject', (t) =>
         required: true,
       }),
     },
-    authScopes: (_root, { input }) => ({ organizationAdmin: scopeId(input.organizationId, 'Organization') }),
+    authScopes: (_root, { input }) => ({ $all: { verified: true, organizationAdmin: scopeId(input.organizationId, 'Organization') } }),
     errors: { types: commonErrors },
     resolve: async (query, _root, { input }, ctx) => {
       const organizationId = requireId(input.organizationId, 'Organization');

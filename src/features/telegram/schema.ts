@@ -88,7 +88,7 @@ builder.mutationField('linkTelegram', (t) =>
     description:
       'Links the Telegram user in `authData` to your account, for signInTelegram. A Telegram user can be linked to ' +
       'one account only, and an account to one Telegram user: to switch, unlink first (CONFLICT otherwise).',
-    authScopes: { signedIn: true },
+    authScopes: { verified: true },
     args: {
       input: t.arg({
         type: builder.inputType('LinkTelegramInput', {

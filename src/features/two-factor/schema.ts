@@ -31,7 +31,7 @@ const codeErrors = [...commonErrors, InvalidTwoFactorCodeError];
 builder.mutationField('setupTwoFactor', (t) =>
   t.field({
     type: TwoFactorSetup,
-    authScopes: { signedIn: true },
+    authScopes: { verified: true },
     description: 'Creates a pending TOTP secret. With two-factor already on, `code` (current) is required too.',
     args: {
       input: t.arg({
@@ -49,7 +49,7 @@ builder.mutationField('setupTwoFactor', (t) =>
 builder.mutationField('activateTwoFactor', (t) =>
   t.field({
     type: BackupCodes,
-    authScopes: { signedIn: true },
+    authScopes: { verified: true },
     description: 'Confirms the pending secret with a current code and turns two-factor on.',
     args: {
       input: t.arg({

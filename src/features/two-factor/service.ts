@@ -97,7 +97,8 @@ export async function verifySecondFactor(
     : backupCode!.length <= 64 && (await acceptBackupCode(services, user, backupCode!));
   if (!ok) throw await rejectCode(services, meta, user, method, attemptsLeft);
 
-  await services.limits.reset('twoFactorPerAccount', user.id);
+  // A success clears the 15-minute lock; the daily budget still counts every wrong code.
+  await services.limits.reset('twoFactorPerAccount', user.id, { keepFailures: true });
   if (method === 'backup_code') {
     const remaining = await countBackupCodes(services, user.id);
     await audit(services, meta, user, 'two_factor.backup_code_used', { remaining });
@@ -162,7 +163,8 @@ export async function activateTwoFactor(services: Services, meta: RequestMeta, u
   if (!(await acceptTotp(services, user, user.pendingTotpSecret, code))) {
     throw await rejectCode(services, meta, user, 'activation', attemptsLeft);
   }
-  await services.limits.reset('twoFactorPerAccount', user.id);
+  // A success clears the 15-minute lock; the daily budget still counts every wrong code.
+  await services.limits.reset('twoFactorPerAccount', user.id, { keepFailures: true });
 
   const codes = await services.db.$transaction(async (tx) => {
     const { count } = await tx.user.updateMany({
