@@ -83,8 +83,11 @@ describe.skipIf(usingPostgres)('the server process on the embedded database', ()
       const inFlight = Array.from({ length: 8 }, () => post(url, signIn, { i: account }));
       await new Promise((resolve) => setTimeout(resolve, 25));
       const exited = server.stop();
-      // While it finishes, the process asks to be taken out of rotation.
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Once it has started stopping, and while it finishes, it asks to be taken out of rotation.
+      // (Waiting for its log line rather than a fixed delay keeps this steady on a busy machine.)
+      while (!server.output().includes('stopping: finishing requests in flight')) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
       expect((await fetch(url.replace('/graphql', '/ready'))).status).toBe(503);
       const results = await Promise.all(inFlight);
       expect(results.map((r) => r.data.signInEmailPassword.__typename)).toEqual(Array(8).fill('SignInSuccess'));

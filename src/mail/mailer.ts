@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ServerClient } from 'postmark';
 import type { Logger } from 'pino';
@@ -50,7 +50,9 @@ export function createOutboxTransport(dataDir: string, logger: Logger): MailTran
       await mkdir(dir, { recursive: true });
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       const file = path.join(dir, `${stamp}-${message.tag}.json`);
-      await writeFile(file, `${JSON.stringify(message, null, 2)}\n`);
+      // Written aside, then renamed: a reader never sees half a message.
+      await writeFile(`${file}.part`, `${JSON.stringify(message, null, 2)}\n`);
+      await rename(`${file}.part`, file);
       // Development only: the body is printed so the developer can follow the link in it.
       logger.info({ to: message.to, subject: message.subject, file }, 'mail written to the outbox');
       process.stdout.write(`\n--- mail to ${message.to}: ${message.subject}\n${message.text}\n---\n`);
