@@ -15,11 +15,11 @@ import os from 'node:os';
 import path from 'node:path';
 import argon2 from 'argon2';
 import { createSchema, createYoga } from 'graphql-yoga';
-import pg from 'pg';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { createMemoryTransport } from '../src/mail/mailer.js';
 import { createServices } from '../src/services.js';
+import { createScratchDatabase } from './scratch-database.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -83,27 +83,6 @@ async function argon2Ceiling(seconds: number, params: { memoryCost: number; time
 
 // ---- the database ------------------------------------------------------------------------------------
 
-async function scratchDatabase() {
-  const admin = process.env.BENCH_DATABASE_URL;
-  if (!admin) return { url: undefined, drop: async () => {} };
-  const name = `suward_bench_${randomBytes(6).toString('hex')}`;
-  const client = new pg.Client({ connectionString: admin });
-  await client.connect();
-  await client.query(`CREATE DATABASE ${name}`);
-  await client.end();
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: admin });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
-
 const listen = (server: Server) =>
   new Promise<string>((resolve) =>
     server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`)),
@@ -112,7 +91,7 @@ const listen = (server: Server) =>
 // ---- the run -------------------------------------------------------------------------------------------
 
 const loadBefore = os.loadavg()[0]!;
-const database = await scratchDatabase();
+const database = await createScratchDatabase(process.env.BENCH_DATABASE_URL, 'bench');
 const dataDir = path.join(os.tmpdir(), `suward-bench-${randomBytes(6).toString('hex')}`);
 const rows: string[][] = [];
 const row = (...cells: (string | number)[]) => rows.push(cells.map(String));

@@ -5,34 +5,13 @@ import { rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
+import { createScratchDatabase } from '../scripts/scratch-database.js';
 import { createMemoryTransport } from '../src/mail/mailer.js';
 import { createServices, type ServiceOptions } from '../src/services.js';
 
 export const usingPostgres = Boolean(process.env.TEST_DATABASE_URL);
-
-async function createTestDatabase(): Promise<{ url?: string; drop(): Promise<void> }> {
-  const admin = process.env.TEST_DATABASE_URL;
-  if (!admin) return { drop: async () => {} };
-  const name = `suward_test_${randomBytes(6).toString('hex')}`;
-  const client = new pg.Client({ connectionString: admin });
-  await client.connect();
-  await client.query(`CREATE DATABASE ${name}`);
-  await client.end();
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: admin });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
 
 /** Deletes the keys matching `pattern`, so that runs leave nothing behind in a shared Redis. */
 export async function deleteRedisKeys(url: string, pattern: string) {
@@ -57,7 +36,7 @@ export interface GraphQLResponse<T = Record<string, any>> {
 }
 
 export async function startServer(options: { env?: Record<string, string>; services?: ServiceOptions } = {}) {
-  const database = await createTestDatabase();
+  const database = await createScratchDatabase(process.env.TEST_DATABASE_URL, 'test');
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',

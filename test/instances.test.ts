@@ -5,8 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createScratchDatabase } from '../scripts/scratch-database.js';
 import { deleteRedisKeys, goodPassword, uniqueEmail } from './harness.js';
 import { ME, SIGN_IN, SIGN_UP } from './flows.js';
 
@@ -87,21 +87,16 @@ const signIn = async (instance: Instance, email: string, password: string) =>
 
 describe.skipIf(!adminUrl || !redisUrl)('two instances sharing PostgreSQL and Redis', () => {
   const suffix = randomBytes(6).toString('hex');
-  const database = `suward_instances_${suffix}`;
+  let scratch: Awaited<ReturnType<typeof createScratchDatabase>> | undefined;
   const prefix = `test-instances-${suffix}`;
   const dataDirs = [`/tmp/suward-instance-a-${suffix}`, `/tmp/suward-instance-b-${suffix}`];
   let a: Instance | undefined;
   let b: Instance | undefined;
 
   beforeAll(async () => {
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${database}`);
-    await admin.end();
-    const url = new URL(adminUrl!);
-    url.pathname = `/${database}`;
+    scratch = await createScratchDatabase(adminUrl, 'instances');
     const shared = {
-      DATABASE_URL: url.toString(),
+      DATABASE_URL: scratch.url!,
       REDIS_URL: redisUrl!,
       RATE_LIMIT_PREFIX: prefix,
       ENCRYPTION_KEY: randomBytes(32).toString('base64'),
@@ -119,10 +114,7 @@ describe.skipIf(!adminUrl || !redisUrl)('two instances sharing PostgreSQL and Re
 
   afterAll(async () => {
     const codes = await Promise.all([a, b].map((instance) => instance?.stop()));
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.end();
+    await scratch?.drop();
     await deleteRedisKeys(redisUrl!, `${prefix}:*`);
     expect(await keysMatching(`${prefix}:*`)).toEqual([]);
     await Promise.all(dataDirs.map((dir) => rm(dir, { recursive: true, force: true })));
