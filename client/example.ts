@@ -83,7 +83,9 @@ async function resetPassword(token: string, newPassword: string, secondFactor?: 
       console.log(`The password of ${result.email} is changed and every session ended. Sign in with the new one.`);
       return;
     case 'TwoFactorRequiredError':
-      throw new Error('two-factor is on: pass a code from the authenticator app or a backup code (the link still works)');
+      throw new Error(
+        'two-factor is on: pass a code from the authenticator app or a backup code (the link still works)',
+      );
     case 'WeakPasswordError':
       throw new Error(`password refused: ${result.reason}`);
     case 'RateLimitedError':
@@ -95,7 +97,9 @@ async function resetPassword(token: string, newPassword: string, secondFactor?: 
 
 async function signIn(email: string, password: string, secondFactor?: string) {
   const factor = secondFactorInput(secondFactor);
-  const { signInEmailPassword: result } = await client.request(SignInDocument, { input: { email, password, ...factor } });
+  const { signInEmailPassword: result } = await client.request(SignInDocument, {
+    input: { email, password, ...factor },
+  });
   switch (result.__typename) {
     case 'SignInSuccess':
       break;
@@ -110,8 +114,10 @@ async function signIn(email: string, password: string, secondFactor?: string) {
   const { me } = await client.request(MeDocument);
   if (!me) throw new Error('the new session was not accepted');
   console.log(`Signed in as ${me.name} <${me.email}>, two-factor ${me.twoFactorEnabled ? 'on' : 'off'}`);
-  for (const { node } of me.organizations.edges) console.log(`  ${node.role.toLowerCase()} of ${node.organization.name}`);
-  for (const session of me.sessions) console.log(`  session ${session.id}${session.current ? ' (this one)' : ''}, last used ${session.lastUsedAt}`);
+  for (const { node } of me.organizations.edges)
+    console.log(`  ${node.role.toLowerCase()} of ${node.organization.name}`);
+  for (const session of me.sessions)
+    console.log(`  session ${session.id}${session.current ? ' (this one)' : ''}, last used ${session.lastUsedAt}`);
   const { signOut } = await client.request(SignOutDocument);
   if (signOut.__typename === 'SignedOut') console.log('Signed out.');
 }
@@ -121,7 +127,8 @@ try {
   else if (command === 'verify' && rest.length === 1) await verify(rest[0]!);
   else if (command === 'sign-in' && (rest.length === 2 || rest.length === 3)) await signIn(rest[0]!, rest[1]!, rest[2]);
   else if (command === 'forgot-password' && rest.length === 1) await forgotPassword(rest[0]!);
-  else if (command === 'reset-password' && (rest.length === 2 || rest.length === 3)) await resetPassword(rest[0]!, rest[1]!, rest[2]);
+  else if (command === 'reset-password' && (rest.length === 2 || rest.length === 3))
+    await resetPassword(rest[0]!, rest[1]!, rest[2]);
   else usage();
 } catch (error) {
   console.error((error as Error).message);

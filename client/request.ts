@@ -21,7 +21,7 @@ export interface Client {
   /** Sends one operation; resolves with `data`, or throws GraphQLRequestError. */
   request<TResult, TVariables extends Record<string, unknown>>(
     document: TypedDocumentNode<TResult, TVariables>,
-    ...variables: {} extends TVariables ? [variables?: TVariables] : [variables: TVariables]
+    ...variables: Record<never, never> extends TVariables ? [variables?: TVariables] : [variables: TVariables]
   ): Promise<TResult>;
   /** The bearer token sent with every later request (from SignInSuccess), or null to drop it. */
   setToken(token: string | null): void;

@@ -53,12 +53,17 @@ function load(url: string, body: string, connections: number, seconds = SECONDS,
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
   };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', LOADER, JSON.stringify(options)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['-e', LOADER, JSON.stringify(options)], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk));
     child.on('error', reject);
     // 'close', not 'exit': the output may still be arriving when the process has exited.
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`autocannon exited with ${code}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`autocannon exited with ${code}`)),
+    );
   });
 }
 
@@ -95,7 +100,8 @@ const database = await createScratchDatabase(process.env.BENCH_DATABASE_URL, 'be
 const dataDir = path.join(os.tmpdir(), `suward-bench-${randomBytes(6).toString('hex')}`);
 const rows: string[][] = [];
 const row = (...cells: (string | number)[]) => rows.push(cells.map(String));
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const problems = (r: LoadResult) => {
   const bad = r.errors + r.timeouts + r.non2xx;
   return bad ? `${bad} failed requests` : '';
@@ -116,8 +122,10 @@ const { services, close } = await createServices(config, {
   rateLimitRules: { signInPerClient: unlimited, signInPerAccountAndClient: unlimited, mailPerClient: unlimited },
   onStatement: () => statements++,
 });
-const server = createServer(createApp(services));
-const bare = createServer(createYoga({ schema: createSchema({ typeDefs: 'type Query { ok: Boolean }' }), logging: false }));
+const app = createApp(services);
+const bareApp = createYoga({ schema: createSchema({ typeDefs: 'type Query { ok: Boolean }' }), logging: false });
+const server = createServer((req, res) => void app(req, res));
+const bare = createServer((req, res) => void bareApp(req, res));
 const [url, bareUrl] = await Promise.all([listen(server), listen(bare)]);
 
 async function gql(query: string, variables: Record<string, unknown> = {}, token?: string) {
@@ -145,8 +153,11 @@ try {
 
   // An account with a verified address, and ten organizations besides its personal one.
   const email = 'bench@example.com';
-  const SIGN_IN = 'mutation($i: SignInEmailPasswordInput!) { signInEmailPassword(input: $i) { __typename ... on SignInSuccess { token } } }';
-  await gql('mutation($i: SignUpInput!) { signUp(input: $i) { __typename } }', { i: { email, password: PASSWORD, name: 'Bench' } });
+  const SIGN_IN =
+    'mutation($i: SignInEmailPasswordInput!) { signInEmailPassword(input: $i) { __typename ... on SignInSuccess { token } } }';
+  await gql('mutation($i: SignUpInput!) { signUp(input: $i) { __typename } }', {
+    i: { email, password: PASSWORD, name: 'Bench' },
+  });
   await services.mailer.flush();
   const link = transport.sent.find((m) => m.to === email)!.text.match(/token=([\w-]+)/)![1];
   await gql('mutation($t: String!) { verifyEmail(input: { token: $t }) { __typename } }', { t: link });
@@ -155,7 +166,9 @@ try {
   const token = signedIn.signInEmailPassword.token as string;
   const user = await services.db.user.findUniqueOrThrow({ where: { email } });
   for (let i = 0; i < 10; i++) {
-    await services.db.organization.create({ data: { name: `Team ${i}`, members: { create: { userId: user.id, role: 'MEMBER' } } } });
+    await services.db.organization.create({
+      data: { name: `Team ${i}`, members: { create: { userId: user.id, role: 'MEMBER' } } },
+    });
   }
 
   const signInBody = JSON.stringify({ query: SIGN_IN, variables: { i: { email, password: PASSWORD } } });
@@ -170,7 +183,6 @@ try {
   const sqlOrgs = await statementsPerRequest(ORGS, {}, token);
   const orgCount = (await gql(ORGS, {}, token)).me.organizations.edges.length as number;
 
-
   // (a) password sign-in
   await load(url, signInBody, 8, 1);
   const signIns: [number, LoadResult][] = [];
@@ -181,16 +193,52 @@ try {
   const me = await load(url, meBody, 16, SECONDS, token);
   await load(bareUrl, bareBody, 16, 1);
   const bareRun = await load(bareUrl, bareBody, 16);
-  row('me { id email } (bearer)', 16, fmt(me.requests.average), me.latency.p50, me.latency.p99, fmt(sqlMe, 1), [`${fmt((100 * me.requests.average) / bareRun.requests.average)}% of bare yoga`, problems(me)].filter(Boolean).join('; '));
-  row('bare graphql-yoga { __typename }', 16, fmt(bareRun.requests.average), bareRun.latency.p50, bareRun.latency.p99, '0', problems(bareRun) || 'same process, no plugins');
+  row(
+    'me { id email } (bearer)',
+    16,
+    fmt(me.requests.average),
+    me.latency.p50,
+    me.latency.p99,
+    fmt(sqlMe, 1),
+    [`${fmt((100 * me.requests.average) / bareRun.requests.average)}% of bare yoga`, problems(me)]
+      .filter(Boolean)
+      .join('; '),
+  );
+  row(
+    'bare graphql-yoga { __typename }',
+    16,
+    fmt(bareRun.requests.average),
+    bareRun.latency.p50,
+    bareRun.latency.p99,
+    '0',
+    problems(bareRun) || 'same process, no plugins',
+  );
 
   // (c) nested organizations
   const orgs = await load(url, orgsBody, 16, SECONDS, token);
-  row(`me.organizations (${orgCount} orgs, nested)`, 16, fmt(orgs.requests.average), orgs.latency.p50, orgs.latency.p99, fmt(sqlOrgs, 1), problems(orgs) || 'SQL/req is the same for 1 org (see test)');
+  row(
+    `me.organizations (${orgCount} orgs, nested)`,
+    16,
+    fmt(orgs.requests.average),
+    orgs.latency.p50,
+    orgs.latency.p99,
+    fmt(sqlOrgs, 1),
+    problems(orgs) || 'SQL/req is the same for 1 org (see test)',
+  );
 
   // (d) me while sign-ins saturate the CPU
   const [busyMe, busySignIn] = await Promise.all([load(url, meBody, 4, SECONDS, token), load(url, signInBody, 32)]);
-  row('me during sign-in load (c=32)', 4, fmt(busyMe.requests.average), busyMe.latency.p50, busyMe.latency.p99, fmt(sqlMe, 1), [`sign-ins meanwhile: ${fmt(busySignIn.requests.average)}/s`, problems(busyMe), problems(busySignIn)].filter(Boolean).join('; '));
+  row(
+    'me during sign-in load (c=32)',
+    4,
+    fmt(busyMe.requests.average),
+    busyMe.latency.p50,
+    busyMe.latency.p99,
+    fmt(sqlMe, 1),
+    [`sign-ins meanwhile: ${fmt(busySignIn.requests.average)}/s`, problems(busyMe), problems(busySignIn)]
+      .filter(Boolean)
+      .join('; '),
+  );
 
   const argonAfter = await argon2Ceiling(3, config.argon2);
   const argon = argonBefore.perSecond >= argonAfter.perSecond ? argonBefore : argonAfter;
@@ -211,25 +259,38 @@ try {
     String(r.latency.p50),
     String(r.latency.p99),
     fmt(sqlSignIn, 1),
-    [`${fmt((100 * r.requests.average) / argon.perSecond)}% of the argon2id ceiling`, problems(r)].filter(Boolean).join('; '),
+    [`${fmt((100 * r.requests.average) / argon.perSecond)}% of the argon2id ceiling`, problems(r)]
+      .filter(Boolean)
+      .join('; '),
   ]);
   rows.unshift(ceilingRow, ...signInRows);
 
   // (e) memory
   const mem = process.memoryUsage();
-  row('resident memory after the run', '', '', '', '', '', `${fmt(mem.rss / 2 ** 20)} MiB RSS, ${fmt(mem.heapUsed / 2 ** 20)} MiB JS heap (server, bare yoga and argon2 run share the process)`);
+  row(
+    'resident memory after the run',
+    '',
+    '',
+    '',
+    '',
+    '',
+    `${fmt(mem.rss / 2 ** 20)} MiB RSS, ${fmt(mem.heapUsed / 2 ** 20)} MiB JS heap (server, bare yoga and argon2 run share the process)`,
+  );
 
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const header = ['scenario', 'conc', 'req/s', 'p50 ms', 'p99 ms', 'SQL/req', 'notes'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 || i === 6 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => (i === 0 || i === 6 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
   // Other work on the machine skews every number: the 1-minute load average tells how quiet it was.
   const loads = `load average ${fmt(loadBefore, 1)} before, ${fmt(os.loadavg()[0]!, 1)} after`;
   console.log(
     `Suward bench: ${database.url ? 'PostgreSQL' : 'PGlite (embedded, on disk)'}, ${SECONDS} s per run, Node ${process.version}, ${os.cpus().length} × ${cpu}, ${loads}`,
   );
   console.log(line(header));
-  console.log(`|${widths.map((w, i) => (i === 0 || i === 6 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
+  console.log(
+    `|${widths.map((w, i) => (i === 0 || i === 6 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
+  );
   for (const r of rows) console.log(line(r));
 } finally {
   await new Promise((resolve) => server.close(resolve));

@@ -1,3 +1,4 @@
+/* global process, console */
 // Runs after `npm install`: makes sure the argon2 binding works here, then generates the Prisma
 // client and the Pothos types.
 import { spawnSync } from 'node:child_process';

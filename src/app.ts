@@ -30,7 +30,12 @@ async function resolveViewer(services: Services, request: Request): Promise<View
     // API keys are for other services, which send them as bearer tokens, never as cookies.
     const apiKey = bearer ? await findLiveApiKey(services, token) : null;
     return apiKey
-      ? { kind: 'apiKey', apiKeyId: apiKey.id, projectId: apiKey.projectId, organizationId: apiKey.project.organizationId }
+      ? {
+          kind: 'apiKey',
+          apiKeyId: apiKey.id,
+          projectId: apiKey.projectId,
+          organizationId: apiKey.project.organizationId,
+        }
       : { kind: 'anonymous' };
   }
   const session = await findSessionByToken(services, token);
@@ -96,12 +101,13 @@ function withoutSuggestions<E extends Error>(error: E): E | GraphQLError {
 
 function useHiddenSuggestions(): Plugin {
   return {
-    onValidate: () => ({ valid, result, setResult }) => {
-      if (!valid) setResult(result.map((error) => withoutSuggestions(error)));
-    },
+    onValidate:
+      () =>
+      ({ valid, result, setResult }) => {
+        if (!valid) setResult((result as readonly GraphQLError[]).map((error) => withoutSuggestions(error)));
+      },
   };
 }
-
 
 export interface AppOptions {
   /** True once the process is stopping: /ready then answers 503. */
@@ -121,7 +127,12 @@ export function createApp(services: Services, options: AppOptions = {}) {
     cors: (request) => {
       const origin = request.headers.get('origin');
       return origin && config.corsOrigins.includes(origin)
-        ? { origin, credentials: true, methods: ['GET', 'POST'], allowedHeaders: ['content-type', 'authorization', 'x-graphql-yoga-csrf'] }
+        ? {
+            origin,
+            credentials: true,
+            methods: ['GET', 'POST'],
+            allowedHeaders: ['content-type', 'authorization', 'x-graphql-yoga-csrf'],
+          }
         : false;
     },
     maxRequestBodySize: config.limits.bodyBytes,

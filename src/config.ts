@@ -6,8 +6,17 @@ import { defaultRules, type LimitTiers, type RuleName } from './security/rate-li
 
 const limitRule = z.object({
   points: z.number().int().min(1).max(1_000_000),
-  windowSeconds: z.number().int().min(1).max(30 * 24 * 3600),
-  blockSeconds: z.number().int().min(0).max(30 * 24 * 3600).optional(),
+  windowSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 24 * 3600),
+  blockSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(30 * 24 * 3600)
+    .optional(),
 });
 const ruleNames = Object.keys(defaultRules) as [RuleName, ...RuleName[]];
 /** JSON such as {"signInPerClient":[{"points":200,"windowSeconds":900}]}; replaces whole rules. */
@@ -32,11 +41,19 @@ const schema = z.object({
   PORT: int(0, 65535).default(4000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATA_DIR: z.string().min(1).default('.data'),
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
   PUBLIC_ORIGIN: z.url({ protocol: /^https?$/ }).default('http://localhost:3000'),
   CORS_ORIGINS: z
     .string()
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.url({ protocol: /^https?$/ })).min(1))
     .optional(),
   ENCRYPTION_KEY: z
@@ -59,7 +76,10 @@ const schema = z.object({
   GRAPHQL_MAX_TOKENS: int(100, 100_000).default(2000),
   GRAPHQL_MAX_DIRECTIVES: int(1, 1000).default(20),
   GRAPHQL_MAX_COST: int(100, 1_000_000).default(5000),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+    .optional(),
   // Starts every rate-limit key, so that deployments sharing one Redis keep their counts apart.
   RATE_LIMIT_PREFIX: z
     .string()

@@ -112,7 +112,7 @@ export class TelegramNotLinkedError extends AppError {
 export type TelegramRejection = 'BAD_SIGNATURE' | 'EXPIRED' | 'FROM_THE_FUTURE' | 'ALREADY_USED';
 
 const telegramMessages: Record<TelegramRejection, string> = {
-  BAD_SIGNATURE: 'The Telegram login data is not signed by this site\'s bot.',
+  BAD_SIGNATURE: "The Telegram login data is not signed by this site's bot.",
   EXPIRED: 'The Telegram login data is too old. Log in with Telegram again.',
   FROM_THE_FUTURE: 'The Telegram login data is dated in the future. Check the clock and log in with Telegram again.',
   ALREADY_USED: 'This Telegram login data was already used. Log in with Telegram again.',

@@ -27,7 +27,10 @@ const server = createServer((req, res) => {
 server.listen(config.port, config.host, () => {
   const { port } = server.address() as AddressInfo;
   const where = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/graphql`;
-  logger.info({ url: where, database: config.databaseUrl ? 'postgresql' : 'pglite' }, 'Suward account security is listening');
+  logger.info(
+    { url: where, database: config.databaseUrl ? 'postgresql' : 'pglite' },
+    'Suward account security is listening',
+  );
 });
 
 // How long a stopping server keeps accepting requests after the signal, while /ready answers 503
@@ -47,10 +50,11 @@ async function stop(signal: string) {
   // read yet (they count as idle): clients that sent a request before the signal would see a
   // reset. So the server keeps accepting for a grace period first.
   await new Promise((resolve) => setTimeout(resolve, DRAIN_GRACE_MS));
-  server.close(async () => {
-    await close();
-    logger.info('stopped');
-    process.exit(0);
+  server.close(() => {
+    void close().then(() => {
+      logger.info('stopped');
+      process.exit(0);
+    });
   });
   // Keep-alive connections whose last request was still running become idle later.
   setInterval(() => server.closeIdleConnections(), 100).unref();

@@ -30,7 +30,18 @@ export function createLogger(config: Config): Logger {
     level: config.logLevel,
     // Belt and braces: these never belong in a log line, wherever they turn up.
     redact: {
-      paths: ['password', 'newPassword', 'currentPassword', 'token', 'code', 'backupCode', 'authData', '*.password', '*.token', '*.authData'],
+      paths: [
+        'password',
+        'newPassword',
+        'currentPassword',
+        'token',
+        'code',
+        'backupCode',
+        'authData',
+        '*.password',
+        '*.token',
+        '*.authData',
+      ],
       censor: '[redacted]',
     },
   });

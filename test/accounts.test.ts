@@ -11,7 +11,9 @@ afterAll(() => server.close());
 describe('sign-up and email verification', () => {
   it('creates the account with a personal organization it owns, and verifies the address from the mail', async () => {
     const email = uniqueEmail('ada');
-    const res = await server.gql(SIGN_UP, { input: { email: `  ${email.toUpperCase()} `, password: goodPassword, name: 'Ada' } });
+    const res = await server.gql(SIGN_UP, {
+      input: { email: `  ${email.toUpperCase()} `, password: goodPassword, name: 'Ada' },
+    });
     expect(res.data.signUp).toEqual({ __typename: 'EmailSent', email });
 
     const mail = await server.lastMail(email, 'verify-email');
@@ -75,7 +77,10 @@ describe('sign-up and email verification', () => {
     const huge = await fetch(server.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: SIGN_UP, variables: { input: { email: uniqueEmail(), password: 'x'.repeat(1_000_000), name: 'H' } } }),
+      body: JSON.stringify({
+        query: SIGN_UP,
+        variables: { input: { email: uniqueEmail(), password: 'x'.repeat(1_000_000), name: 'H' } },
+      }),
     });
     expect(huge.status).toBe(413);
     expect(await server.services.db.user.count()).toBe(before);
@@ -117,7 +122,9 @@ describe('sign-in', () => {
   it('answers an unknown address and a wrong password alike', async () => {
     const { email } = await createAccount(server);
     const wrong = await server.gql(SIGN_IN, { input: { email, password: 'wrong-password-here' } });
-    const unknown = await server.gql(SIGN_IN, { input: { email: uniqueEmail('ghost'), password: 'wrong-password-here' } });
+    const unknown = await server.gql(SIGN_IN, {
+      input: { email: uniqueEmail('ghost'), password: 'wrong-password-here' },
+    });
     expect(wrong.data.signInEmailPassword).toEqual(unknown.data.signInEmailPassword);
     expect(wrong.data.signInEmailPassword.__typename).toBe('InvalidCredentialsError');
   });
@@ -155,7 +162,11 @@ describe('sign-in', () => {
     expect((await server.gql(ME)).data.me).toBeNull();
     expect((await server.gql(ME, {}, { token: 'sws_garbage' })).data.me).toBeNull();
     const { token } = await createAccount(server);
-    const out = await server.gql(`mutation { signOut { __typename ... on SignedOut { sessionsEnded } } }`, {}, { token });
+    const out = await server.gql(
+      `mutation { signOut { __typename ... on SignedOut { sessionsEnded } } }`,
+      {},
+      { token },
+    );
     expect(out.data.signOut).toEqual({ __typename: 'SignedOut', sessionsEnded: 1 });
     expect(out.headers.get('set-cookie')).toMatch(/suward_session=;.*Max-Age=0/);
     expect((await server.gql(ME, {}, { token })).data.me).toBeNull();
@@ -213,12 +224,24 @@ describe('sessions and password change', () => {
     const CHANGE = `mutation($input: ChangePasswordInput!) {
       changePassword(input: $input) { __typename ... on Error { code } ... on WeakPasswordError { reason } }
     }`;
-    const wrong = await server.gql(CHANGE, { input: { currentPassword: 'nope-nope-nope', newPassword: 'fresh-meadow-lantern-7' } }, { token });
+    const wrong = await server.gql(
+      CHANGE,
+      { input: { currentPassword: 'nope-nope-nope', newPassword: 'fresh-meadow-lantern-7' } },
+      { token },
+    );
     expect(wrong.data.changePassword.code).toBe('INVALID_CREDENTIALS');
-    const weak = await server.gql(CHANGE, { input: { currentPassword: password, newPassword: 'qwerty123' } }, { token });
+    const weak = await server.gql(
+      CHANGE,
+      { input: { currentPassword: password, newPassword: 'qwerty123' } },
+      { token },
+    );
     expect(weak.data.changePassword.reason).toBe('COMMON');
 
-    const ok = await server.gql(CHANGE, { input: { currentPassword: password, newPassword: 'fresh-meadow-lantern-7' } }, { token });
+    const ok = await server.gql(
+      CHANGE,
+      { input: { currentPassword: password, newPassword: 'fresh-meadow-lantern-7' } },
+      { token },
+    );
     expect(ok.data.changePassword.__typename).toBe('User');
     expect((await server.gql(ME, {}, { token: other })).data.me).toBeNull();
     expect((await server.gql(ME, {}, { token })).data.me.email).toBe(email);
@@ -248,9 +271,16 @@ describe('audit trail', () => {
     await server.gql(SIGN_IN, { input: { email, password: 'wrong-password-x' } });
     const actions = (await server.services.db.auditEvent.findMany({ where: { actorId: userId } })).map((e) => e.action);
     expect(actions).toEqual(
-      expect.arrayContaining(['account.signed_up', 'account.email_verified', 'session.signed_in', 'session.sign_in_failed']),
+      expect.arrayContaining([
+        'account.signed_up',
+        'account.email_verified',
+        'session.signed_in',
+        'session.sign_in_failed',
+      ]),
     );
-    const event = await server.services.db.auditEvent.findFirstOrThrow({ where: { actorId: userId, action: 'session.signed_in' } });
+    const event = await server.services.db.auditEvent.findFirstOrThrow({
+      where: { actorId: userId, action: 'session.signed_in' },
+    });
     expect(event.ip).toMatch(/127\.0\.0\.1/);
   });
 });

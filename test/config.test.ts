@@ -6,7 +6,11 @@ import { createPasswordHasher } from '../src/security/passwords.js';
 describe('configuration', () => {
   it('has working defaults', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ port: 4000, databaseUrl: undefined, argon2: { memoryCost: 19456, timeCost: 2, parallelism: 1 } });
+    expect(config).toMatchObject({
+      port: 4000,
+      databaseUrl: undefined,
+      argon2: { memoryCost: 19456, timeCost: 2, parallelism: 1 },
+    });
   });
 
   it.each([

@@ -19,21 +19,25 @@ import {
 // come from one client, whose mail budget is raised above the default 30 an hour.
 let server: TestServer;
 beforeAll(async () => {
-  server = await startServer({ services: { rateLimitRules: { mailPerClient: { points: 1000, windowSeconds: 3600 } } } });
+  server = await startServer({
+    services: { rateLimitRules: { mailPerClient: { points: 1000, windowSeconds: 3600 } } },
+  });
 });
 afterAll(() => server.close());
 
 const changeEmail = async (token: string | undefined, input: { newEmail: string; password: string }) =>
   (await server.gql(CHANGE_EMAIL, { input }, token ? { token } : {})).data.changeEmail;
 
-const confirm = async (token: string) => (await server.gql(CONFIRM_EMAIL_CHANGE, { input: { token } })).data.confirmEmailChange;
+const confirm = async (token: string) =>
+  (await server.gql(CONFIRM_EMAIL_CHANGE, { input: { token } })).data.confirmEmailChange;
 
 async function requestChange(session: string, password: string, newEmail: string) {
   expect(await changeEmail(session, { newEmail, password })).toEqual({ __typename: 'EmailSent', email: newEmail });
   return tokenFromMail((await server.lastMail(newEmail, 'confirm-email-change')).text);
 }
 
-const emailOf = async (userId: string) => (await server.services.db.user.findUniqueOrThrow({ where: { id: userId } })).email;
+const emailOf = async (userId: string) =>
+  (await server.services.db.user.findUniqueOrThrow({ where: { id: userId } })).email;
 
 describe('email change', () => {
   it('moves the account to the new address once the mailed link is followed, and tells the old one', async () => {
@@ -61,7 +65,9 @@ describe('email change', () => {
     expect(old.data.signInEmailPassword.code).toBe('INVALID_CREDENTIALS');
     expect((await confirm(token)).code).toBe('INVALID_TOKEN');
 
-    const actions = (await server.services.db.auditEvent.findMany({ where: { targetId: userId } })).map((e) => e.action);
+    const actions = (await server.services.db.auditEvent.findMany({ where: { targetId: userId } })).map(
+      (e) => e.action,
+    );
     expect(actions).toEqual(expect.arrayContaining(['account.email_change_requested', 'account.email_changed']));
   });
 
@@ -95,7 +101,9 @@ describe('email change', () => {
       const row = await server.services.db.emailToken.findUniqueOrThrow({ where: { tokenHash: hashToken(token) } });
       expect(row.usedAt, row.purpose).not.toBeNull();
     }
-    const reset = await server.gql(COMPLETE_PASSWORD_RESET, { input: { token: resetToken, newPassword: 'copper-harbor-quilt-42' } });
+    const reset = await server.gql(COMPLETE_PASSWORD_RESET, {
+      input: { token: resetToken, newPassword: 'copper-harbor-quilt-42' },
+    });
     expect(reset.data.completePasswordReset.code).toBe('INVALID_TOKEN');
     expect((await server.gql(VERIFY_EMAIL, { token: verifyToken })).data.verifyEmail.code).toBe('INVALID_TOKEN');
     expect(await server.services.db.invitation.findUniqueOrThrow({ where: { id: invitation.id } })).toEqual(invitation);
@@ -140,7 +148,8 @@ describe('email change', () => {
       data: { expiresAt: new Date(Date.now() - 1000) },
     });
     expect((await confirm(second)).code).toBe('INVALID_TOKEN');
-    for (const token of ['', `swe_${randomBytes(32).toString('base64url')}`]) expect((await confirm(token)).code).toBe('INVALID_TOKEN');
+    for (const token of ['', `swe_${randomBytes(32).toString('base64url')}`])
+      expect((await confirm(token)).code).toBe('INVALID_TOKEN');
     await server.gql(INIT_PASSWORD_RESET, { input: { email } });
     const resetToken = tokenFromMail((await server.lastMail(email, 'password-reset')).text);
     expect((await confirm(resetToken)).code).toBe('INVALID_TOKEN');
@@ -151,7 +160,9 @@ describe('email change', () => {
     const { email, password, token: session, userId } = await createAccount(server);
     const newEmail = uniqueEmail('never');
     expect(await changeEmail(undefined, { newEmail, password })).toMatchObject({ code: 'UNAUTHENTICATED' });
-    expect(await changeEmail(session, { newEmail, password: 'not-my-password' })).toMatchObject({ code: 'INVALID_CREDENTIALS' });
+    expect(await changeEmail(session, { newEmail, password: 'not-my-password' })).toMatchObject({
+      code: 'INVALID_CREDENTIALS',
+    });
     expect(await changeEmail(session, { newEmail: 'no-at-sign', password })).toMatchObject({
       code: 'INVALID_INPUT',
       field: 'newEmail',
@@ -163,14 +174,17 @@ describe('email change', () => {
     await server.services.mailer.flush();
     expect(server.mail.some((m) => m.to === newEmail)).toBe(false);
     expect(await emailOf(userId)).toBe(email);
-    const failed = await server.services.db.auditEvent.count({ where: { targetId: userId, action: 'account.password_confirmation_failed' } });
+    const failed = await server.services.db.auditEvent.count({
+      where: { targetId: userId, action: 'account.password_confirmation_failed' },
+    });
     expect(failed).toBe(1);
   });
 
   it('limits confirmation mails per new address', async () => {
     const { password, token: session } = await createAccount(server);
     const newEmail = uniqueEmail('flooded');
-    for (let i = 0; i < 5; i++) expect((await changeEmail(session, { newEmail, password })).__typename).toBe('EmailSent');
+    for (let i = 0; i < 5; i++)
+      expect((await changeEmail(session, { newEmail, password })).__typename).toBe('EmailSent');
     expect(await changeEmail(session, { newEmail, password })).toMatchObject({ code: 'RATE_LIMITED' });
   });
 });

@@ -6,10 +6,19 @@ export const SIGN_UP = /* GraphQL */ `
   mutation SignUp($input: SignUpInput!) {
     signUp(input: $input) {
       __typename
-      ... on EmailSent { email }
-      ... on Error { code message }
-      ... on InvalidInputError { field }
-      ... on WeakPasswordError { reason }
+      ... on EmailSent {
+        email
+      }
+      ... on Error {
+        code
+        message
+      }
+      ... on InvalidInputError {
+        field
+      }
+      ... on WeakPasswordError {
+        reason
+      }
     }
   }
 `;
@@ -18,9 +27,24 @@ export const SIGN_IN = /* GraphQL */ `
   mutation SignIn($input: SignInEmailPasswordInput!) {
     signInEmailPassword(input: $input) {
       __typename
-      ... on SignInSuccess { token session { id current } user { id email } }
-      ... on Error { code message }
-      ... on RateLimitedError { retryAfterSeconds }
+      ... on SignInSuccess {
+        token
+        session {
+          id
+          current
+        }
+        user {
+          id
+          email
+        }
+      }
+      ... on Error {
+        code
+        message
+      }
+      ... on RateLimitedError {
+        retryAfterSeconds
+      }
     }
   }
 `;
@@ -29,8 +53,12 @@ export const VERIFY_EMAIL = /* GraphQL */ `
   mutation Verify($token: String!) {
     verifyEmail(input: { token: $token }) {
       __typename
-      ... on EmailVerified { email }
-      ... on Error { code }
+      ... on EmailVerified {
+        email
+      }
+      ... on Error {
+        code
+      }
     }
   }
 `;
@@ -38,15 +66,39 @@ export const VERIFY_EMAIL = /* GraphQL */ `
 export const ME = /* GraphQL */ `
   query Me {
     me {
-      id email name emailVerified twoFactorEnabled backupCodesRemaining
-      organizations { edges { node { role organization { id name personal } } } }
-      sessions { id current ip userAgent }
+      id
+      email
+      name
+      emailVerified
+      twoFactorEnabled
+      backupCodesRemaining
+      organizations {
+        edges {
+          node {
+            role
+            organization {
+              id
+              name
+              personal
+            }
+          }
+        }
+      }
+      sessions {
+        id
+        current
+        ip
+        userAgent
+      }
     }
   }
 `;
 
 /** Signs up, verifies the address from the mailed link, signs in; returns the bearer token. */
-export async function createAccount(server: TestServer, options: { email?: string; password?: string; name?: string } = {}) {
+export async function createAccount(
+  server: TestServer,
+  options: { email?: string; password?: string; name?: string } = {},
+) {
   const email = options.email ?? uniqueEmail();
   const password = options.password ?? goodPassword;
   const signUp = await server.gql(SIGN_UP, { input: { email, password, name: options.name ?? 'Ada Lovelace' } });
@@ -74,10 +126,19 @@ export const INIT_PASSWORD_RESET = /* GraphQL */ `
   mutation InitReset($input: InitPasswordResetInput!) {
     initPasswordReset(input: $input) {
       __typename
-      ... on EmailSent { email }
-      ... on Error { code message }
-      ... on InvalidInputError { field }
-      ... on RateLimitedError { retryAfterSeconds }
+      ... on EmailSent {
+        email
+      }
+      ... on Error {
+        code
+        message
+      }
+      ... on InvalidInputError {
+        field
+      }
+      ... on RateLimitedError {
+        retryAfterSeconds
+      }
     }
   }
 `;
@@ -86,9 +147,16 @@ export const COMPLETE_PASSWORD_RESET = /* GraphQL */ `
   mutation CompleteReset($input: CompletePasswordResetInput!) {
     completePasswordReset(input: $input) {
       __typename
-      ... on PasswordResetComplete { email }
-      ... on Error { code message }
-      ... on WeakPasswordError { reason }
+      ... on PasswordResetComplete {
+        email
+      }
+      ... on Error {
+        code
+        message
+      }
+      ... on WeakPasswordError {
+        reason
+      }
     }
   }
 `;
@@ -97,9 +165,16 @@ export const CHANGE_EMAIL = /* GraphQL */ `
   mutation ChangeEmail($input: ChangeEmailInput!) {
     changeEmail(input: $input) {
       __typename
-      ... on EmailSent { email }
-      ... on Error { code message }
-      ... on InvalidInputError { field }
+      ... on EmailSent {
+        email
+      }
+      ... on Error {
+        code
+        message
+      }
+      ... on InvalidInputError {
+        field
+      }
     }
   }
 `;
@@ -108,8 +183,13 @@ export const CONFIRM_EMAIL_CHANGE = /* GraphQL */ `
   mutation ConfirmEmailChange($input: ConfirmEmailChangeInput!) {
     confirmEmailChange(input: $input) {
       __typename
-      ... on EmailChanged { email }
-      ... on Error { code message }
+      ... on EmailChanged {
+        email
+      }
+      ... on Error {
+        code
+        message
+      }
     }
   }
 `;

@@ -4,11 +4,14 @@ import { totpCode } from '../src/features/two-factor/totp.js';
 import { goodPassword, startServer, tokenFromMail, uniqueEmail, type TestServer } from './harness.js';
 import { createAccount, SIGN_IN, SIGN_UP } from './flows.js';
 
-let clock = new Date('2026-12-04T12:00:05Z');
+const clock = new Date('2026-12-04T12:00:05Z');
 let server: TestServer;
 beforeAll(async () => {
   server = await startServer({
-    env: { PUBLIC_ORIGIN: 'https://app.suward.test', CORS_ORIGINS: 'https://app.suward.test,https://admin.suward.test' },
+    env: {
+      PUBLIC_ORIGIN: 'https://app.suward.test',
+      CORS_ORIGINS: 'https://app.suward.test,https://admin.suward.test',
+    },
     services: { now: () => clock },
   });
 });
@@ -86,10 +89,22 @@ describe('invitations and personal organizations', () => {
   async function organizationWithAdmin() {
     const owner = await createAccount(server);
     const admin = await createAccount(server);
-    const org = await server.gql(`mutation { createOrganization(input: { name: "Co" }) { ... on Organization { id } } }`, {}, { token: owner.token });
+    const org = await server.gql(
+      `mutation { createOrganization(input: { name: "Co" }) { ... on Organization { id } } }`,
+      {},
+      { token: owner.token },
+    );
     const id = org.data.createOrganization.id as string;
-    await server.gql(`mutation($o: ID!, $e: String!) { inviteOrganizationMember(input: { organizationId: $o, email: $e, role: ADMIN }) { __typename } }`, { o: id, e: admin.email }, { token: owner.token });
-    const accept = await server.gql(`mutation($t: String!) { acceptInvitation(input: { token: $t }) { ${R} } }`, { t: tokenFromMail((await server.lastMail(admin.email, 'invitation')).text) }, { token: admin.token });
+    await server.gql(
+      `mutation($o: ID!, $e: String!) { inviteOrganizationMember(input: { organizationId: $o, email: $e, role: ADMIN }) { __typename } }`,
+      { o: id, e: admin.email },
+      { token: owner.token },
+    );
+    const accept = await server.gql(
+      `mutation($t: String!) { acceptInvitation(input: { token: $t }) { ${R} } }`,
+      { t: tokenFromMail((await server.lastMail(admin.email, 'invitation')).text) },
+      { token: admin.token },
+    );
     expect(accept.data.acceptInvitation.__typename).toBe('Invitation');
     const me = await server.gql(`{ me { id } }`, {}, { token: admin.token });
     return { owner, admin, id, adminId: me.data.me.id as string };
@@ -98,22 +113,46 @@ describe('invitations and personal organizations', () => {
   it('stop admitting anyone once their sender lost the right to send them', async () => {
     const { owner, admin, id, adminId } = await organizationWithAdmin();
     const friend = await createAccount(server);
-    await server.gql(`mutation($o: ID!, $e: String!) { inviteOrganizationMember(input: { organizationId: $o, email: $e, role: ADMIN }) { __typename } }`, { o: id, e: friend.email }, { token: admin.token });
+    await server.gql(
+      `mutation($o: ID!, $e: String!) { inviteOrganizationMember(input: { organizationId: $o, email: $e, role: ADMIN }) { __typename } }`,
+      { o: id, e: friend.email },
+      { token: admin.token },
+    );
     const invitation = tokenFromMail((await server.lastMail(friend.email, 'invitation')).text);
-    await server.gql(`mutation($o: ID!, $u: ID!) { removeOrganizationMember(input: { organizationId: $o, userId: $u }) { __typename } }`, { o: id, u: adminId }, { token: owner.token });
-    const res = await server.gql(`mutation($t: String!) { acceptInvitation(input: { token: $t }) { ${R} } }`, { t: invitation }, { token: friend.token });
+    await server.gql(
+      `mutation($o: ID!, $u: ID!) { removeOrganizationMember(input: { organizationId: $o, userId: $u }) { __typename } }`,
+      { o: id, u: adminId },
+      { token: owner.token },
+    );
+    const res = await server.gql(
+      `mutation($t: String!) { acceptInvitation(input: { token: $t }) { ${R} } }`,
+      { t: invitation },
+      { token: friend.token },
+    );
     expect(res.data.acceptInvitation.code).toBe('INVALID_TOKEN');
-    const inside = await server.gql(`query($id: ID!) { organization(id: $id) { id } }`, { id }, { token: friend.token });
+    const inside = await server.gql(
+      `query($id: ID!) { organization(id: $id) { id } }`,
+      { id },
+      { token: friend.token },
+    );
     expect(inside.errors?.[0]?.extensions?.code).toBe('NOT_ALLOWED');
   });
 
   it('never take members, and cannot be transferred', async () => {
     const owner = await createAccount(server);
     const other = await createAccount(server);
-    const me = await server.gql(`{ me { organizations { edges { node { organization { id personal } } } } } }`, {}, { token: owner.token });
+    const me = await server.gql(
+      `{ me { organizations { edges { node { organization { id personal } } } } } }`,
+      {},
+      { token: owner.token },
+    );
     const personal = me.data.me.organizations.edges[0].node.organization;
     expect(personal.personal).toBe(true);
-    const invite = await server.gql(`mutation($o: ID!, $e: String!) { inviteOrganizationMember(input: { organizationId: $o, email: $e, role: MEMBER }) { ${R} } }`, { o: personal.id, e: other.email }, { token: owner.token });
+    const invite = await server.gql(
+      `mutation($o: ID!, $e: String!) { inviteOrganizationMember(input: { organizationId: $o, email: $e, role: MEMBER }) { ${R} } }`,
+      { o: personal.id, e: other.email },
+      { token: owner.token },
+    );
     expect(invite.data.inviteOrganizationMember.code).toBe('NOT_ALLOWED');
   });
 });
@@ -121,12 +160,22 @@ describe('invitations and personal organizations', () => {
 describe('the daily code budget', () => {
   it('keeps counting wrong codes when successful ones come in between', async () => {
     const account = await createAccount(server);
-    const setup = await server.gql(`mutation($p: String!) { setupTwoFactor(input: { password: $p }) { ... on TwoFactorSetup { secret } } }`, { p: account.password }, { token: account.token });
+    const setup = await server.gql(
+      `mutation($p: String!) { setupTwoFactor(input: { password: $p }) { ... on TwoFactorSetup { secret } } }`,
+      { p: account.password },
+      { token: account.token },
+    );
     const secret = setup.data.setupTwoFactor.secret as string;
-    const activated = await server.gql(`mutation($c: String!) { activateTwoFactor(input: { code: $c }) { ... on BackupCodes { backupCodes } } }`, { c: await totpCode(secret, clock) }, { token: account.token });
+    const activated = await server.gql(
+      `mutation($c: String!) { activateTwoFactor(input: { code: $c }) { ... on BackupCodes { backupCodes } } }`,
+      { c: await totpCode(secret, clock) },
+      { token: account.token },
+    );
     const backupCodes = activated.data.activateTwoFactor.backupCodes as string[];
     const attempt = (extra: Record<string, string>) =>
-      server.gql(SIGN_IN, { input: { email: account.email, password: account.password, ...extra } }).then((r) => r.data.signInEmailPassword);
+      server
+        .gql(SIGN_IN, { input: { email: account.email, password: account.password, ...extra } })
+        .then((r) => r.data.signInEmailPassword);
 
     // Four wrong codes, then a right one, four times over; then four more wrong: 20 in a day.
     for (let round = 0; round < 4; round++) {

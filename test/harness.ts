@@ -64,7 +64,8 @@ export async function startServer(options: { env?: Record<string, string>; servi
     rateLimitPrefix,
     ...options.services,
   });
-  const server: Server = createServer(createApp(services));
+  const app = createApp(services);
+  const server: Server = createServer((req, res) => void app(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
 

@@ -115,7 +115,11 @@ describe('size limits', () => {
     // The server answers 413 as soon as the limit is crossed; the client may still be sending
     // and then sees the connection reset instead of the answer. Either way nothing was read.
     const started = performance.now();
-    const big = await fetch(server.url, { method: 'POST', headers: { 'x-graphql-yoga-csrf': '1' }, body: form(1024 * 1024) }).then(
+    const big = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'x-graphql-yoga-csrf': '1' },
+      body: form(1024 * 1024),
+    }).then(
       async (res) => (await res.text(), res.status),
       (error: Error & { cause?: { code?: string } }) => error.cause?.code,
     );
@@ -150,7 +154,11 @@ describe('size limits', () => {
     const bigPassword = 'p'.repeat(90_000);
     const bigEmail = `${'e'.repeat(90_000)}@example.com`;
     const signUp = await query(SIGN_UP, { input: { email: bigEmail, password: goodPassword, name: 'Big' } });
-    expect(signUp.body?.data?.signUp).toMatchObject({ __typename: 'InvalidInputError', code: 'INVALID_INPUT', field: 'email' });
+    expect(signUp.body?.data?.signUp).toMatchObject({
+      __typename: 'InvalidInputError',
+      code: 'INVALID_INPUT',
+      field: 'email',
+    });
     const weak = await query(SIGN_UP, { input: { email, password: bigPassword, name: 'Big' } });
     expect(weak.body?.data?.signUp).toMatchObject({ __typename: 'WeakPasswordError', reason: 'TOO_LONG' });
     const signIn = await query(SIGN_IN, { input: { email, password: bigPassword } });
@@ -164,7 +172,8 @@ describe('size limits', () => {
 describe('query shape limits', () => {
   it('refuses a query deeper than 10 levels', async () => {
     // One field per level keeps the cost low, so the depth limit is what answers.
-    const chain = (inner: string) => `organizations { edges { node { organization { members { edges { node { user { ${inner} } } } } } } } }`;
+    const chain = (inner: string) =>
+      `organizations { edges { node { organization { members { edges { node { user { ${inner} } } } } } } } }`;
     const res = await query(`{ me { ${chain(chain('id'))} } }`);
     expectRefused(res, /depth/i);
     const wide = await query(`{ me { ${chain(chain(chain(chain('id email name'))))} } }`);
@@ -246,7 +255,9 @@ describe('request format', () => {
 
   it('refuses JSON nested 45,000 levels deep in variables without crashing', async () => {
     const nested = `${'['.repeat(45_000)}${']'.repeat(45_000)}`;
-    const res = await send(`{"query":"query($v: Boolean!) { __typename @include(if: $v) }","variables":{"v":${nested}}}`);
+    const res = await send(
+      `{"query":"query($v: Boolean!) { __typename @include(if: $v) }","variables":{"v":${nested}}}`,
+    );
     expect(res.status).toBe(400);
     expectRefused(res, /Boolean cannot represent/);
     const asExtensions = await send(`{"query":"{ __typename }","extensions":${nested}}`);
@@ -261,19 +272,29 @@ describe('request format', () => {
   });
 
   it('refuses a raw NUL byte in a JSON string with 400', async () => {
-    const res = await send(Buffer.concat([Buffer.from('{"query":"{ __typename }","variables":{"v":"a'), Buffer.from([0]), Buffer.from('b"}}')]));
+    const res = await send(
+      Buffer.concat([
+        Buffer.from('{"query":"{ __typename }","variables":{"v":"a'),
+        Buffer.from([0]),
+        Buffer.from('b"}}'),
+      ]),
+    );
     expect(res.status).toBe(400);
     expectRefused(res);
   });
 
   it('refuses text/plain without the CSRF header, and XML', async () => {
-    const plain = await send(JSON.stringify({ query: '{ __typename }' }), { headers: { 'content-type': 'text/plain' } });
+    const plain = await send(JSON.stringify({ query: '{ __typename }' }), {
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(plain.status).toBe(403);
     const xml = await send('<query>{ __typename }</query>', {
       headers: { 'content-type': 'application/xml', 'x-graphql-yoga-csrf': '1' },
     });
     expect(xml.status).toBe(415);
-    const form = await send('query=%7B__typename%7D', { headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const form = await send('query=%7B__typename%7D', {
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(form.status).toBeGreaterThanOrEqual(400);
     expect(form.status).toBeLessThan(500);
   });
@@ -287,14 +308,20 @@ describe('request format', () => {
     expect(withHeader.status).toBe(405);
     expectRefused(withHeader);
     // A query by GET still works when the header is there.
-    const read = await send(undefined, { method: 'GET', search: `?query=${encodeURIComponent('{ __typename }')}`, headers: { 'x-graphql-yoga-csrf': '1' } });
+    const read = await send(undefined, {
+      method: 'GET',
+      search: `?query=${encodeURIComponent('{ __typename }')}`,
+      headers: { 'x-graphql-yoga-csrf': '1' },
+    });
     expect(read.body?.data).toEqual({ __typename: 'Query' });
   });
 });
 
 describe('text encoding', () => {
   const signUpWith = (raw: Buffer) =>
-    send(Buffer.concat([Buffer.from(`{"query":${JSON.stringify(SIGN_UP)},"variables":{"input":`), raw, Buffer.from('}}')]));
+    send(
+      Buffer.concat([Buffer.from(`{"query":${JSON.stringify(SIGN_UP)},"variables":{"input":`), raw, Buffer.from('}}')]),
+    );
 
   it('refuses lone surrogates in email, name and password with INVALID_INPUT', async () => {
     const cases: [string, string][] = [
@@ -306,19 +333,46 @@ describe('text encoding', () => {
     for (const [input, field] of cases) {
       const res = await signUpWith(Buffer.from(input));
       expect(res.status, input).toBe(200);
-      expect(res.body?.data?.signUp, input).toMatchObject({ __typename: 'InvalidInputError', code: 'INVALID_INPUT', field });
+      expect(res.body?.data?.signUp, input).toMatchObject({
+        __typename: 'InvalidInputError',
+        code: 'INVALID_INPUT',
+        field,
+      });
     }
     // A well-formed pair of surrogates is an ordinary character.
-    const emoji = await signUpWith(Buffer.from(`{"email":"not-an-address","password":"${goodPassword}","name":"\\ud83d\\ude00"}`));
+    const emoji = await signUpWith(
+      Buffer.from(`{"email":"not-an-address","password":"${goodPassword}","name":"\\ud83d\\ude00"}`),
+    );
     expect(emoji.body?.data?.signUp).toMatchObject({ __typename: 'InvalidInputError', field: 'email' });
   });
 
   it('refuses invalid UTF-8 bytes in email, name and password with INVALID_INPUT', async () => {
     const bad = Buffer.from([0xff, 0xfe, 0xc3]);
     const cases: [Buffer, string][] = [
-      [Buffer.concat([Buffer.from('{"email":"utf'), bad, Buffer.from(`x@example.com","password":"${goodPassword}","name":"N"}`)]), 'email'],
-      [Buffer.concat([Buffer.from(`{"email":"${uniqueEmail('utf')}","password":"${goodPassword}","name":"N`), bad, Buffer.from('"}')]), 'name'],
-      [Buffer.concat([Buffer.from(`{"email":"${uniqueEmail('utf')}","password":"${goodPassword}`), bad, Buffer.from('","name":"N"}')]), 'password'],
+      [
+        Buffer.concat([
+          Buffer.from('{"email":"utf'),
+          bad,
+          Buffer.from(`x@example.com","password":"${goodPassword}","name":"N"}`),
+        ]),
+        'email',
+      ],
+      [
+        Buffer.concat([
+          Buffer.from(`{"email":"${uniqueEmail('utf')}","password":"${goodPassword}","name":"N`),
+          bad,
+          Buffer.from('"}'),
+        ]),
+        'name',
+      ],
+      [
+        Buffer.concat([
+          Buffer.from(`{"email":"${uniqueEmail('utf')}","password":"${goodPassword}`),
+          bad,
+          Buffer.from('","name":"N"}'),
+        ]),
+        'password',
+      ],
     ];
     for (const [input, field] of cases) {
       const res = await signUpWith(input);

@@ -104,16 +104,16 @@ describe.skipIf(!adminUrl || !redisUrl)('two instances sharing PostgreSQL and Re
       ARGON2_ITERATIONS: '1',
     };
     // Started together, as a deployment would: both apply migrations to the empty database.
-    const started = await Promise.allSettled(
-      dataDirs.map((dir) => startInstance({ ...shared, DATA_DIR: dir })),
-    );
+    const started = await Promise.allSettled(dataDirs.map((dir) => startInstance({ ...shared, DATA_DIR: dir })));
     [a, b] = started.map((s) => (s.status === 'fulfilled' ? s.value : undefined));
     const failed = started.find((s) => s.status === 'rejected');
-    if (failed) throw (failed as PromiseRejectedResult).reason;
+    if (failed) throw failed.reason;
   });
 
   afterAll(async () => {
-    const codes = await Promise.all([a, b].map((instance) => instance?.stop()));
+    const codes = await Promise.all(
+      [a, b].map((instance) => (instance ? instance.stop() : Promise.resolve(undefined))),
+    );
     await scratch?.drop();
     await deleteRedisKeys(redisUrl!, `${prefix}:*`);
     expect(await keysMatching(`${prefix}:*`)).toEqual([]);

@@ -19,7 +19,15 @@ describe('mail transports', () => {
       req.on('end', () => {
         received.push({ req, body: JSON.parse(raw) });
         res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ ErrorCode: 0, Message: 'OK', MessageID: 'b7bc2f4a', To: 'x', SubmittedAt: new Date().toISOString() }));
+        res.end(
+          JSON.stringify({
+            ErrorCode: 0,
+            Message: 'OK',
+            MessageID: 'b7bc2f4a',
+            To: 'x',
+            SubmittedAt: new Date().toISOString(),
+          }),
+        );
       });
     });
     await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));

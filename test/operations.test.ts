@@ -46,7 +46,10 @@ describe('operations endpoints', () => {
   });
 
   it('answers /ready with 503, and no detail, when the database fails or hangs', async () => {
-    const failing = { ...server.services, db: { $queryRaw: () => Promise.reject(new Error('connection refused at 10.0.0.1')) } };
+    const failing = {
+      ...server.services,
+      db: { $queryRaw: () => Promise.reject(new Error('connection refused at 10.0.0.1')) },
+    };
     const res = await createApp(failing as unknown as Services).fetch('http://localhost/ready');
     expect(res.status).toBe(503);
     const body = await res.text();
@@ -66,15 +69,20 @@ describe('operations endpoints', () => {
     const text = await metrics();
     expect(await fetch(`${base}/metrics`).then((r) => r.headers.get('content-type'))).toMatch(/^text\/plain/);
     expect(sample(text, 'suward_graphql_requests_total', { operation: 'query me', outcome: 'ok' })).toBe(2);
-    expect(sample(text, 'suward_graphql_errors_total', { operation: 'none', code: 'GRAPHQL_VALIDATION_FAILED' })).toBe(1);
+    expect(sample(text, 'suward_graphql_errors_total', { operation: 'none', code: 'GRAPHQL_VALIDATION_FAILED' })).toBe(
+      1,
+    );
     expect(sample(text, 'suward_graphql_request_duration_seconds_count', { operation: 'query me' })).toBe(2);
-    expect(sample(text, 'suward_graphql_request_duration_seconds_bucket', { operation: 'query me', le: '+Inf' })).toBe(2);
+    expect(sample(text, 'suward_graphql_request_duration_seconds_bucket', { operation: 'query me', le: '+Inf' })).toBe(
+      2,
+    );
   });
 
   it('counts every sign-in outcome', async () => {
     const before = await metrics();
     const count = (text: string, outcome: string) => sample(text, 'suward_sign_ins_total', { outcome }) ?? NaN;
-    const signIn = (input: Record<string, string>) => server.gql(SIGN_IN, { input }).then((r) => r.data.signInEmailPassword);
+    const signIn = (input: Record<string, string>) =>
+      server.gql(SIGN_IN, { input }).then((r) => r.data.signInEmailPassword);
 
     const withCode = await createAccount(server);
     const setup = await server.gql(
@@ -83,7 +91,11 @@ describe('operations endpoints', () => {
       { token: withCode.token },
     );
     const secret = setup.data.setupTwoFactor.secret as string;
-    await server.gql('mutation($c: String!) { activateTwoFactor(input: { code: $c }) { __typename } }', { c: await totpCode(secret, clock) }, { token: withCode.token });
+    await server.gql(
+      'mutation($c: String!) { activateTwoFactor(input: { code: $c }) { __typename } }',
+      { c: await totpCode(secret, clock) },
+      { token: withCode.token },
+    );
     const account = { email: withCode.email, password: withCode.password };
     expect((await signIn(account)).__typename).toBe('TwoFactorRequiredError');
     expect((await signIn({ ...account, code: '000000' })).__typename).toBe('InvalidTwoFactorCodeError');
@@ -91,7 +103,10 @@ describe('operations endpoints', () => {
     expect((await signIn({ ...account, code: await totpCode(secret, clock) })).__typename).toBe('SignInSuccess');
 
     const other = await createAccount(server);
-    for (let i = 0; i < 3; i++) expect((await signIn({ email: other.email, password: 'wrong-password-1' })).__typename).toBe('InvalidCredentialsError');
+    for (let i = 0; i < 3; i++)
+      expect((await signIn({ email: other.email, password: 'wrong-password-1' })).__typename).toBe(
+        'InvalidCredentialsError',
+      );
     expect((await signIn({ email: other.email, password: other.password })).__typename).toBe('RateLimitedError');
 
     const after = await metrics();
@@ -103,6 +118,13 @@ describe('operations endpoints', () => {
       invalid_code: delta('invalid_code'),
       rate_limited: delta('rate_limited'),
       error: delta('error'),
-    }).toEqual({ success: 3, invalid_credentials: 3, two_factor_required: 1, invalid_code: 1, rate_limited: 1, error: 0 });
+    }).toEqual({
+      success: 3,
+      invalid_credentials: 3,
+      two_factor_required: 1,
+      invalid_code: 1,
+      rate_limited: 1,
+      error: 0,
+    });
   });
 });

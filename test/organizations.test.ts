@@ -26,25 +26,45 @@ async function run(token: string, query: string, variables: Record<string, unkno
 }
 
 async function createOrganization(owner: Account, name = 'Acme') {
-  const org = await run(owner.token, `mutation($n: String!) { createOrganization(input: { name: $n }) { ${RESULT} ... on Organization { id name viewerRole } } }`, { n: name });
+  const org = await run(
+    owner.token,
+    `mutation($n: String!) { createOrganization(input: { name: $n }) { ${RESULT} ... on Organization { id name viewerRole } } }`,
+    { n: name },
+  );
   expect(org.__typename).toBe('Organization');
   return org.id as string;
 }
 
 async function createProject(token: string, organizationId: string, name = 'Web') {
-  return run(token, `mutation($o: ID!, $n: String!) { createProject(input: { organizationId: $o, name: $n }) { ${RESULT} ... on Project { id name viewerRole } } }`, { o: organizationId, n: name });
+  return run(
+    token,
+    `mutation($o: ID!, $n: String!) { createProject(input: { organizationId: $o, name: $n }) { ${RESULT} ... on Project { id name viewerRole } } }`,
+    { o: organizationId, n: name },
+  );
 }
 
 async function inviteToOrganization(token: string, organizationId: string, email: string, role = 'MEMBER') {
-  return run(token, `mutation($o: ID!, $e: String!, $r: OrganizationRole!) { inviteOrganizationMember(input: { organizationId: $o, email: $e, role: $r }) { ${RESULT} ... on Invitation { id status email } } }`, { o: organizationId, e: email, r: role });
+  return run(
+    token,
+    `mutation($o: ID!, $e: String!, $r: OrganizationRole!) { inviteOrganizationMember(input: { organizationId: $o, email: $e, role: $r }) { ${RESULT} ... on Invitation { id status email } } }`,
+    { o: organizationId, e: email, r: role },
+  );
 }
 
 async function inviteToProject(token: string, projectId: string, email: string, role = 'DEVELOPER') {
-  return run(token, `mutation($p: ID!, $e: String!, $r: ProjectRole!) { inviteProjectMember(input: { projectId: $p, email: $e, role: $r }) { ${RESULT} ... on Invitation { id status } } }`, { p: projectId, e: email, r: role });
+  return run(
+    token,
+    `mutation($p: ID!, $e: String!, $r: ProjectRole!) { inviteProjectMember(input: { projectId: $p, email: $e, role: $r }) { ${RESULT} ... on Invitation { id status } } }`,
+    { p: projectId, e: email, r: role },
+  );
 }
 
 const accept = (token: string, invitationToken: string) =>
-  run(token, `mutation($t: String!) { acceptInvitation(input: { token: $t }) { ${RESULT} ... on Invitation { status } } }`, { t: invitationToken });
+  run(
+    token,
+    `mutation($t: String!) { acceptInvitation(input: { token: $t }) { ${RESULT} ... on Invitation { status } } }`,
+    { t: invitationToken },
+  );
 
 async function invitationToken(email: string) {
   return tokenFromMail((await server.lastMail(email, 'invitation')).text);
@@ -66,7 +86,11 @@ describe('organizations', () => {
   it('creates an organization owned by its creator, renames it, and lists it in me', async () => {
     const owner = await account();
     const id = await createOrganization(owner, 'Acme');
-    const renamed = await run(owner.token, `mutation($o: ID!) { renameOrganization(input: { organizationId: $o, name: "Acme Inc" }) { ${RESULT} ... on Organization { name } } }`, { o: id });
+    const renamed = await run(
+      owner.token,
+      `mutation($o: ID!) { renameOrganization(input: { organizationId: $o, name: "Acme Inc" }) { ${RESULT} ... on Organization { name } } }`,
+      { o: id },
+    );
     expect(renamed.name).toBe('Acme Inc');
     const org = await server.gql(ORG, { id }, { token: owner.token });
     expect(org.data.organization).toMatchObject({ name: 'Acme Inc', viewerRole: 'OWNER' });
@@ -82,16 +106,31 @@ describe('organizations', () => {
     const res = await server.gql(ORG, { id }, { token: stranger.token });
     expect(res.data.organization).toBeNull();
     expect(res.errors?.[0]?.extensions?.code).toBe('NOT_ALLOWED');
-    const rename = await run(stranger.token, `mutation($o: ID!) { renameOrganization(input: { organizationId: $o, name: "Mine" }) { ${RESULT} } }`, { o: id });
+    const rename = await run(
+      stranger.token,
+      `mutation($o: ID!) { renameOrganization(input: { organizationId: $o, name: "Mine" }) { ${RESULT} } }`,
+      { o: id },
+    );
     expect(rename.code).toBe('NOT_ALLOWED');
-    const garbage = await run(stranger.token, `mutation { renameOrganization(input: { organizationId: "garbage", name: "Mine" }) { ${RESULT} } }`);
+    const garbage = await run(
+      stranger.token,
+      `mutation { renameOrganization(input: { organizationId: "garbage", name: "Mine" }) { ${RESULT} } }`,
+    );
     expect(garbage.code).toBe('NOT_ALLOWED');
 
     const me = await server.gql(ME, {}, { token: owner.token });
     const personal = me.data.me.organizations.edges.find((e: any) => e.node.organization.personal).node.organization.id;
-    const del = await run(owner.token, `mutation($o: ID!) { deleteOrganization(input: { organizationId: $o }) { ${RESULT} } }`, { o: personal });
+    const del = await run(
+      owner.token,
+      `mutation($o: ID!) { deleteOrganization(input: { organizationId: $o }) { ${RESULT} } }`,
+      { o: personal },
+    );
     expect(del.code).toBe('NOT_ALLOWED');
-    const ok = await run(owner.token, `mutation($o: ID!) { deleteOrganization(input: { organizationId: $o }) { ${RESULT} } }`, { o: id });
+    const ok = await run(
+      owner.token,
+      `mutation($o: ID!) { deleteOrganization(input: { organizationId: $o }) { ${RESULT} } }`,
+      { o: id },
+    );
     expect(ok.__typename).toBe('Deleted');
   });
 
@@ -108,7 +147,11 @@ describe('organizations', () => {
     const second = await server.gql(PAGE, { id, after: page1.pageInfo.endCursor }, { token: owner.token });
     expect(second.data.organization.members.edges).toHaveLength(2);
     expect(second.data.organization.members.pageInfo.hasNextPage).toBe(false);
-    const huge = await server.gql(`query($id: ID!) { organization(id: $id) { members(first: 101) { edges { node { role } } } } }`, { id }, { token: owner.token });
+    const huge = await server.gql(
+      `query($id: ID!) { organization(id: $id) { members(first: 101) { edges { node { role } } } } }`,
+      { id },
+      { token: owner.token },
+    );
     // `first` above the cap of 100 is clamped, not refused.
     expect(huge.errors).toBeUndefined();
     expect(huge.data.organization.members.edges).toHaveLength(4);
@@ -160,7 +203,11 @@ describe('roles', () => {
     expect((await run(owner.token, CHANGE, { o: org, u: owner.id, r: 'ADMIN' })).code).toBe('CONFLICT');
     expect((await run(owner.token, LEAVE, { o: org })).code).toBe('CONFLICT');
     expect((await run(owner.token, REMOVE, { o: org, u: owner.id })).code).toBe('CONFLICT');
-    const del = await run(owner.token, `mutation($p: String!) { deleteAccount(input: { password: $p }) { ${RESULT} } }`, { p: owner.password });
+    const del = await run(
+      owner.token,
+      `mutation($p: String!) { deleteAccount(input: { password: $p }) { ${RESULT} } }`,
+      { p: owner.password },
+    );
     expect(del.code).toBe('CONFLICT');
     expect((await run(admin.token, LEAVE, { o: org })).__typename).toBe('Deleted');
   });
@@ -175,7 +222,12 @@ describe('roles', () => {
       run(first.token, LEAVE, { o: org }),
       run(second.token, LEAVE, { o: org }),
     ]);
-    expect(results.some((r) => r.__typename !== 'ConflictError' && r.__typename !== 'NotAllowedError' && r.__typename !== 'NotFoundError')).toBe(true);
+    expect(
+      results.some(
+        (r) =>
+          r.__typename !== 'ConflictError' && r.__typename !== 'NotAllowedError' && r.__typename !== 'NotFoundError',
+      ),
+    ).toBe(true);
     const owners = await server.services.db.organizationMember.count({
       where: { organizationId: decodeGlobalID(org).id, role: 'OWNER' },
     });
@@ -189,7 +241,11 @@ describe('roles', () => {
     const project = await createProject(owner.token, org);
     await inviteToProject(owner.token, project.id, dev.email, 'DEVELOPER');
     expect((await accept(dev.token, await invitationToken(dev.email))).status).toBe('ACCEPTED');
-    const seen = await server.gql(`query($id: ID!) { project(id: $id) { viewerRole } }`, { id: project.id }, { token: dev.token });
+    const seen = await server.gql(
+      `query($id: ID!) { project(id: $id) { viewerRole } }`,
+      { id: project.id },
+      { token: dev.token },
+    );
     expect(seen.data.project.viewerRole).toBe('DEVELOPER');
     await run(owner.token, REMOVE, { o: org, u: dev.id });
     expect(await server.services.db.projectMember.count({ where: { userId: decodeGlobalID(dev.id).id } })).toBe(0);
@@ -200,7 +256,9 @@ describe('roles', () => {
     const admin = await account();
     const org = await organizationWith(owner, admin, 'ADMIN');
     const TRANSFER = `mutation($o: ID!, $u: ID!, $p: String!) { transferOwnership(input: { organizationId: $o, userId: $u, password: $p }) { ${RESULT} ... on Organization { viewerRole } } }`;
-    expect((await run(owner.token, TRANSFER, { o: org, u: admin.id, p: 'wrong-password-1' })).code).toBe('INVALID_CREDENTIALS');
+    expect((await run(owner.token, TRANSFER, { o: org, u: admin.id, p: 'wrong-password-1' })).code).toBe(
+      'INVALID_CREDENTIALS',
+    );
     expect((await run(admin.token, TRANSFER, { o: org, u: admin.id, p: admin.password })).code).toBe('NOT_ALLOWED');
     expect((await run(owner.token, TRANSFER, { o: org, u: admin.id, p: owner.password })).viewerRole).toBe('ADMIN');
     const org2 = await server.gql(ORG, { id: org }, { token: admin.token });
@@ -220,7 +278,11 @@ describe('projects', () => {
     expect(asOwner.data.organization.projects.edges).toHaveLength(2);
     const asMember = await server.gql(ORG, { id: org }, { token: member.token });
     expect(asMember.data.organization.projects.edges).toHaveLength(0);
-    const direct = await server.gql(`query($id: ID!) { project(id: $id) { name } }`, { id: a.id }, { token: member.token });
+    const direct = await server.gql(
+      `query($id: ID!) { project(id: $id) { name } }`,
+      { id: a.id },
+      { token: member.token },
+    );
     expect(direct.errors?.[0]?.extensions?.code).toBe('NOT_ALLOWED');
   });
 
@@ -229,12 +291,19 @@ describe('projects', () => {
     const mallory = await account();
     const aliceOrg = await createOrganization(alice);
     const project = await createProject(alice.token, aliceOrg);
-    const key = await run(alice.token, `mutation($p: ID!) { createApiKey(input: { projectId: $p, name: "ci" }) { ${RESULT} ... on CreatedApiKey { apiKey { id } } } }`, { p: project.id });
+    const key = await run(
+      alice.token,
+      `mutation($p: ID!) { createApiKey(input: { projectId: $p, name: "ci" }) { ${RESULT} ... on CreatedApiKey { apiKey { id } } } }`,
+      { p: project.id },
+    );
     for (const [q, v] of [
       [`mutation($p: ID!) { createApiKey(input: { projectId: $p, name: "x" }) { ${RESULT} } }`, { p: project.id }],
       [`mutation($p: ID!) { renameProject(input: { projectId: $p, name: "x" }) { ${RESULT} } }`, { p: project.id }],
       [`mutation($p: ID!) { deleteProject(input: { projectId: $p }) { ${RESULT} } }`, { p: project.id }],
-      [`mutation($p: ID!) { inviteProjectMember(input: { projectId: $p, email: "m@example.com", role: ADMIN }) { ${RESULT} } }`, { p: project.id }],
+      [
+        `mutation($p: ID!) { inviteProjectMember(input: { projectId: $p, email: "m@example.com", role: ADMIN }) { ${RESULT} } }`,
+        { p: project.id },
+      ],
       [`mutation($k: ID!) { revokeApiKey(input: { apiKeyId: $k }) { ${RESULT} } }`, { k: key.apiKey.id }],
     ] as const) {
       const res = await run(mallory.token, q, v);
@@ -256,12 +325,21 @@ describe('invitations', () => {
     const token = await invitationToken(invitee.email);
     const preview = await server.gql(PREVIEW, { t: token });
     expect(preview.data.invitation).toEqual({
-      organizationName: 'Globex', projectName: null, invitedByName: 'Ada Lovelace', role: 'ADMIN', expired: false, open: true,
+      organizationName: 'Globex',
+      projectName: null,
+      invitedByName: 'Ada Lovelace',
+      role: 'ADMIN',
+      expired: false,
+      open: true,
     });
     expect((await server.gql(PREVIEW, { t: 'swi_unknown' })).data.invitation).toBeNull();
 
     expect((await accept(other.token, token)).code).toBe('NOT_ALLOWED');
-    const mine = await server.gql(`{ me { invitations { id status organization { name } } } }`, {}, { token: invitee.token });
+    const mine = await server.gql(
+      `{ me { invitations { id status organization { name } } } }`,
+      {},
+      { token: invitee.token },
+    );
     expect(mine.data.me.invitations).toEqual([{ id: inv.id, status: 'PENDING', organization: { name: 'Globex' } }]);
     expect((await accept(invitee.token, token)).status).toBe('ACCEPTED');
     expect((await accept(invitee.token, token)).code).toBe('INVALID_TOKEN');
@@ -274,8 +352,14 @@ describe('invitations', () => {
     const owner = await account();
     const org = await createOrganization(owner);
     const email = uniqueEmail('unverified');
-    await server.gql(`mutation($e: String!) { signUp(input: { email: $e, password: "plum-orbit-canvas-91", name: "U" }) { __typename } }`, { e: email });
-    const res = await server.gql(`mutation($i: SignInEmailPasswordInput!) { signInEmailPassword(input: $i) { ... on SignInSuccess { token } } }`, { i: { email, password: 'plum-orbit-canvas-91' } });
+    await server.gql(
+      `mutation($e: String!) { signUp(input: { email: $e, password: "plum-orbit-canvas-91", name: "U" }) { __typename } }`,
+      { e: email },
+    );
+    const res = await server.gql(
+      `mutation($i: SignInEmailPasswordInput!) { signInEmailPassword(input: $i) { ... on SignInSuccess { token } } }`,
+      { i: { email, password: 'plum-orbit-canvas-91' } },
+    );
     await inviteToOrganization(owner.token, org, email);
     expect((await accept(res.data.signInEmailPassword.token, await invitationToken(email))).code).toBe('NOT_ALLOWED');
   });
@@ -290,23 +374,34 @@ describe('invitations', () => {
     const secondToken = await invitationToken(invitee.email);
     expect((await server.gql(PREVIEW, { t: first })).data.invitation.open).toBe(false);
 
-    await run(owner.token, `mutation($i: ID!) { resendInvitation(input: { invitationId: $i }) { ${RESULT} } }`, { i: second.id });
+    await run(owner.token, `mutation($i: ID!) { resendInvitation(input: { invitationId: $i }) { ${RESULT} } }`, {
+      i: second.id,
+    });
     const third = await invitationToken(invitee.email);
     expect(third).not.toBe(secondToken);
     expect((await server.gql(PREVIEW, { t: secondToken })).data.invitation).toBeNull();
 
-    const declined = await run(invitee.token, `mutation($t: String!) { declineInvitation(input: { token: $t }) { ${RESULT} ... on Invitation { status } } }`, { t: third });
+    const declined = await run(
+      invitee.token,
+      `mutation($t: String!) { declineInvitation(input: { token: $t }) { ${RESULT} ... on Invitation { status } } }`,
+      { t: third },
+    );
     expect(declined.status).toBe('DECLINED');
     expect((await accept(invitee.token, third)).code).toBe('INVALID_TOKEN');
 
     const again = await inviteToOrganization(owner.token, org, invitee.email);
     const revokedToken = await invitationToken(invitee.email);
-    await run(owner.token, `mutation($i: ID!) { revokeInvitation(input: { invitationId: $i }) { ${RESULT} } }`, { i: again.id });
+    await run(owner.token, `mutation($i: ID!) { revokeInvitation(input: { invitationId: $i }) { ${RESULT} } }`, {
+      i: again.id,
+    });
     expect((await accept(invitee.token, revokedToken)).code).toBe('INVALID_TOKEN');
 
     await inviteToOrganization(owner.token, org, invitee.email);
     const expiring = await invitationToken(invitee.email);
-    await server.services.db.invitation.updateMany({ where: { status: 'PENDING' }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    await server.services.db.invitation.updateMany({
+      where: { status: 'PENDING' },
+      data: { expiresAt: new Date(Date.now() - 1000) },
+    });
     expect((await server.gql(PREVIEW, { t: expiring })).data.invitation).toMatchObject({ expired: true, open: false });
     expect((await accept(invitee.token, expiring)).code).toBe('INVALID_TOKEN');
   });
@@ -334,17 +429,34 @@ describe('API keys', () => {
     const stored = JSON.stringify(await server.services.db.apiKey.findMany());
     expect(stored).not.toContain(created.secret);
 
-    const list = await server.gql(`query($id: ID!) { project(id: $id) { apiKeys { edges { node { name prefix createdBy { name } lastUsedAt } } } } }`, { id: project.id }, { token: owner.token });
+    const list = await server.gql(
+      `query($id: ID!) { project(id: $id) { apiKeys { edges { node { name prefix createdBy { name } lastUsedAt } } } } }`,
+      { id: project.id },
+      { token: owner.token },
+    );
     expect(list.data.project.apiKeys.edges[0].node).toMatchObject({ name: 'deploy', prefix: created.apiKey.prefix });
 
     const key = created.secret;
-    expect((await server.gql(VIEWER_KEY, {}, { token: key })).data.viewerApiKey).toEqual({ name: 'deploy', project: { id: project.id, name: 'Web' } });
-    expect((await server.gql(`query($id: ID!) { project(id: $id) { name } }`, { id: project.id }, { token: key })).data.project.name).toBe('Web');
+    expect((await server.gql(VIEWER_KEY, {}, { token: key })).data.viewerApiKey).toEqual({
+      name: 'deploy',
+      project: { id: project.id, name: 'Web' },
+    });
+    expect(
+      (await server.gql(`query($id: ID!) { project(id: $id) { name } }`, { id: project.id }, { token: key })).data
+        .project.name,
+    ).toBe('Web');
     expect((await server.gql(ME, {}, { token: key })).data.me).toBeNull();
     expect((await server.gql(ORG, { id: org }, { token: key })).errors?.[0]?.extensions?.code).toBe('NOT_ALLOWED');
     const other = await createProject(owner.token, org, 'Other');
-    expect((await server.gql(`query($id: ID!) { project(id: $id) { name } }`, { id: other.id }, { token: key })).errors?.[0]?.extensions?.code).toBe('NOT_ALLOWED');
-    const members = await server.gql(`query($id: ID!) { project(id: $id) { members { edges { node { role } } } } }`, { id: project.id }, { token: key });
+    expect(
+      (await server.gql(`query($id: ID!) { project(id: $id) { name } }`, { id: other.id }, { token: key })).errors?.[0]
+        ?.extensions?.code,
+    ).toBe('NOT_ALLOWED');
+    const members = await server.gql(
+      `query($id: ID!) { project(id: $id) { members { edges { node { role } } } } }`,
+      { id: project.id },
+      { token: key },
+    );
     expect(members.errors?.[0]?.extensions?.code).toBe('NOT_ALLOWED');
     for (const q of [
       [CREATE, { p: project.id, n: 'more' }],
@@ -352,10 +464,12 @@ describe('API keys', () => {
       [`mutation { signOut { ${RESULT} } }`, {}],
     ] as const) {
       const res = await server.gql(q[0], q[1], { token: key });
-      expect(['NOT_ALLOWED', 'UNAUTHENTICATED']).toContain((Object.values(res.data)[0] as any).code);
+      expect(['NOT_ALLOWED', 'UNAUTHENTICATED']).toContain(Object.values(res.data)[0].code);
     }
     // A key is never taken from a cookie.
-    expect((await server.gql(VIEWER_KEY, {}, { headers: { cookie: `suward_session=${key}` } })).data.viewerApiKey).toBeNull();
+    expect(
+      (await server.gql(VIEWER_KEY, {}, { headers: { cookie: `suward_session=${key}` } })).data.viewerApiKey,
+    ).toBeNull();
   });
 
   it('stops working when revoked, expired, its project deleted, or its creator loses access', async () => {
@@ -364,23 +478,38 @@ describe('API keys', () => {
 
     const revoked = await run(dev.token, CREATE, { p: project.id, n: 'r' });
     expect(await works(revoked.secret)).toBe(true);
-    await run(dev.token, `mutation($k: ID!) { revokeApiKey(input: { apiKeyId: $k }) { ${RESULT} } }`, { k: revoked.apiKey.id });
+    await run(dev.token, `mutation($k: ID!) { revokeApiKey(input: { apiKeyId: $k }) { ${RESULT} } }`, {
+      k: revoked.apiKey.id,
+    });
     expect(await works(revoked.secret)).toBe(false);
 
     const past = await run(dev.token, CREATE, { p: project.id, n: 'x', x: new Date(Date.now() - 1000).toISOString() });
     expect(past.code).toBe('INVALID_INPUT');
-    const expiring = await run(dev.token, CREATE, { p: project.id, n: 'e', x: new Date(Date.now() + 60_000).toISOString() });
-    await server.services.db.apiKey.update({ where: { id: decodeGlobalID(expiring.apiKey.id).id }, data: { expiresAt: new Date(Date.now() - 1) } });
+    const expiring = await run(dev.token, CREATE, {
+      p: project.id,
+      n: 'e',
+      x: new Date(Date.now() + 60_000).toISOString(),
+    });
+    await server.services.db.apiKey.update({
+      where: { id: decodeGlobalID(expiring.apiKey.id).id },
+      data: { expiresAt: new Date(Date.now() - 1) },
+    });
     expect(await works(expiring.secret)).toBe(false);
 
     const creatorLeaves = await run(dev.token, CREATE, { p: project.id, n: 'c' });
     expect(await works(creatorLeaves.secret)).toBe(true);
-    await run(owner.token, `mutation($p: ID!, $u: ID!) { removeProjectMember(input: { projectId: $p, userId: $u }) { ${RESULT} } }`, { p: project.id, u: dev.id });
+    await run(
+      owner.token,
+      `mutation($p: ID!, $u: ID!) { removeProjectMember(input: { projectId: $p, userId: $u }) { ${RESULT} } }`,
+      { p: project.id, u: dev.id },
+    );
     expect(await works(creatorLeaves.secret)).toBe(false);
 
     const ownerKey = await run(owner.token, CREATE, { p: project.id, n: 'o' });
     expect(await works(ownerKey.secret)).toBe(true);
-    await run(owner.token, `mutation($p: ID!) { deleteProject(input: { projectId: $p }) { ${RESULT} } }`, { p: project.id });
+    await run(owner.token, `mutation($p: ID!) { deleteProject(input: { projectId: $p }) { ${RESULT} } }`, {
+      p: project.id,
+    });
     expect(await works(ownerKey.secret)).toBe(false);
     void org;
   });
@@ -392,7 +521,9 @@ describe('API keys', () => {
     await accept(viewer.token, await invitationToken(viewer.email));
     expect((await run(viewer.token, CREATE, { p: project.id, n: 'v' })).code).toBe('NOT_ALLOWED');
     const ownerKey = await run(owner.token, CREATE, { p: project.id, n: 'o' });
-    const res = await run(dev.token, `mutation($k: ID!) { revokeApiKey(input: { apiKeyId: $k }) { ${RESULT} } }`, { k: ownerKey.apiKey.id });
+    const res = await run(dev.token, `mutation($k: ID!) { revokeApiKey(input: { apiKeyId: $k }) { ${RESULT} } }`, {
+      k: ownerKey.apiKey.id,
+    });
     expect(res.code).toBe('NOT_ALLOWED');
   });
 });
@@ -402,7 +533,9 @@ describe('audit', () => {
     const owner = await account();
     const org = await createOrganization(owner);
     const project = await createProject(owner.token, org);
-    await run(owner.token, `mutation($p: ID!) { createApiKey(input: { projectId: $p, name: "a" }) { ${RESULT} } }`, { p: project.id });
+    await run(owner.token, `mutation($p: ID!) { createApiKey(input: { projectId: $p, name: "a" }) { ${RESULT} } }`, {
+      p: project.id,
+    });
     await inviteToOrganization(owner.token, org, uniqueEmail('audit'));
     const events = await server.services.db.auditEvent.findMany({ where: { organizationId: decodeGlobalID(org).id } });
     expect(events.map((e) => e.action)).toEqual(

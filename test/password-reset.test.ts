@@ -75,7 +75,9 @@ describe('password reset', () => {
     expect((await server.lastMail(email)).tag).toBe('password-reset-done');
     expect((await complete({ token, newPassword: 'another-fresh-pass-8' })).code).toBe('INVALID_TOKEN');
 
-    const actions = (await server.services.db.auditEvent.findMany({ where: { targetId: userId } })).map((e) => e.action);
+    const actions = (await server.services.db.auditEvent.findMany({ where: { targetId: userId } })).map(
+      (e) => e.action,
+    );
     expect(actions).toEqual(expect.arrayContaining(['account.password_reset_requested', 'account.password_reset']));
   });
 
@@ -84,7 +86,10 @@ describe('password reset', () => {
     const before = await passwordHashOf(email);
 
     for (const token of ['', 'swr_', `swr_${randomBytes(32).toString('base64url')}`, 'x'.repeat(10_000)]) {
-      expect(await complete({ token, newPassword })).toMatchObject({ __typename: 'InvalidTokenError', code: 'INVALID_TOKEN' });
+      expect(await complete({ token, newPassword })).toMatchObject({
+        __typename: 'InvalidTokenError',
+        code: 'INVALID_TOKEN',
+      });
     }
 
     const first = await requestReset(email);
@@ -114,7 +119,11 @@ describe('password reset', () => {
     const bobToken = await requestReset(bob.email);
     const aliceHash = await passwordHashOf(alice.email);
 
-    const res = await server.gql(COMPLETE_PASSWORD_RESET, { input: { token: bobToken, newPassword } }, { token: alice.token });
+    const res = await server.gql(
+      COMPLETE_PASSWORD_RESET,
+      { input: { token: bobToken, newPassword } },
+      { token: alice.token },
+    );
     expect(res.data.completePasswordReset).toEqual({ __typename: 'PasswordResetComplete', email: bob.email });
     expect(await passwordHashOf(alice.email)).toBe(aliceHash);
     expect((await server.gql(ME, {}, { token: alice.token })).data.me.email).toBe(alice.email);
@@ -155,8 +164,14 @@ describe('password reset', () => {
   it('refuses a weak new password and leaves the token usable', async () => {
     const { email, password } = await createAccount(server);
     const token = await requestReset(email);
-    expect(await complete({ token, newPassword: 'short' })).toMatchObject({ code: 'WEAK_PASSWORD', reason: 'TOO_SHORT' });
-    expect(await complete({ token, newPassword: 'password123' })).toMatchObject({ code: 'WEAK_PASSWORD', reason: 'COMMON' });
+    expect(await complete({ token, newPassword: 'short' })).toMatchObject({
+      code: 'WEAK_PASSWORD',
+      reason: 'TOO_SHORT',
+    });
+    expect(await complete({ token, newPassword: 'password123' })).toMatchObject({
+      code: 'WEAK_PASSWORD',
+      reason: 'COMMON',
+    });
     expect(await complete({ token, newPassword: `${email}-x` })).toMatchObject({ reason: 'CONTAINS_EMAIL' });
     await signIn(server, email, password);
     expect((await complete({ token, newPassword })).__typename).toBe('PasswordResetComplete');
@@ -182,7 +197,11 @@ describe('password reset', () => {
       [email, 'password-reset'],
       [email, 'password-reset'],
     ]);
-    expect(await server.services.db.auditEvent.count({ where: { action: 'account.password_reset_requested', targetId: null } })).toBe(0);
+    expect(
+      await server.services.db.auditEvent.count({
+        where: { action: 'account.password_reset_requested', targetId: null },
+      }),
+    ).toBe(0);
   });
 
   it('refuses a malformed address', async () => {
@@ -218,7 +237,9 @@ describe('password reset with two-factor on', () => {
     const valid = await Promise.all([-30_000, 0, 30_000].map((d) => totpCode(secret, new Date(now + d))));
     const wrong = ['000000', '111111', '222222'].find((c) => !valid.includes(c))!;
     expect(await complete({ token, newPassword, code: wrong })).toMatchObject({ code: 'INVALID_TWO_FACTOR_CODE' });
-    expect(await complete({ token, newPassword, backupCode: 'AAAA-BBBB' })).toMatchObject({ code: 'INVALID_TWO_FACTOR_CODE' });
+    expect(await complete({ token, newPassword, backupCode: 'AAAA-BBBB' })).toMatchObject({
+      code: 'INVALID_TWO_FACTOR_CODE',
+    });
     expect(await passwordHashOf(email)).toBe(before);
     expect((await server.gql(ME, {}, { token: session })).data.me.email).toBe(email);
 
@@ -228,7 +249,9 @@ describe('password reset with two-factor on', () => {
     expect((await server.gql(ME, {}, { token: session })).data.me).toBeNull();
     const withoutCode = await server.gql(SIGN_IN, { input: { email, password: newPassword } });
     expect(withoutCode.data.signInEmailPassword.code).toBe('TWO_FACTOR_REQUIRED');
-    const reset = await server.services.db.auditEvent.findFirstOrThrow({ where: { targetId: userId, action: 'account.password_reset' } });
+    const reset = await server.services.db.auditEvent.findFirstOrThrow({
+      where: { targetId: userId, action: 'account.password_reset' },
+    });
     expect(reset.metadata).toMatchObject({ secondFactor: 'totp' });
   });
 
@@ -242,7 +265,9 @@ describe('password reset with two-factor on', () => {
     });
     await server.gql(INIT_PASSWORD_RESET, { input: { email } });
     const again = tokenFromMail((await server.lastMail(email, 'password-reset')).text);
-    expect(await complete({ token: again, newPassword: 'second-reset-pass-9', backupCode: backupCodes[0] })).toMatchObject({
+    expect(
+      await complete({ token: again, newPassword: 'second-reset-pass-9', backupCode: backupCodes[0] }),
+    ).toMatchObject({
       code: 'INVALID_TWO_FACTOR_CODE',
     });
     await signIn(server, email, newPassword, { backupCode: backupCodes[1]! });
@@ -257,7 +282,10 @@ describe('password reset limits and settings', () => {
   it('limits requests per address, whatever the client', async () => {
     const { email } = await createAccount(server); // the sign-up spent one of the five
     for (let i = 0; i < 4; i++) expect((await ask(email, `192.0.2.${i + 1}`)).__typename).toBe('EmailSent');
-    expect(await ask(email, '192.0.2.99')).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) });
+    expect(await ask(email, '192.0.2.99')).toMatchObject({
+      code: 'RATE_LIMITED',
+      retryAfterSeconds: expect.any(Number),
+    });
     const unknown = uniqueEmail('unknown-limited');
     for (let i = 0; i < 5; i++) expect((await ask(unknown, '192.0.2.1')).__typename).toBe('EmailSent');
     expect((await ask(unknown, '192.0.2.2')).code).toBe('RATE_LIMITED');

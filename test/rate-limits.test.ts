@@ -9,7 +9,11 @@ import { createAccount, SIGN_IN } from './flows.js';
 type Answer = { __typename: string; code?: string; retryAfterSeconds?: number; token?: string };
 
 async function attempt(server: TestServer, email: string, password: string, forwardedFor?: string): Promise<Answer> {
-  const res = await server.gql(SIGN_IN, { input: { email, password } }, forwardedFor ? { headers: { 'x-forwarded-for': forwardedFor } } : {});
+  const res = await server.gql(
+    SIGN_IN,
+    { input: { email, password } },
+    forwardedFor ? { headers: { 'x-forwarded-for': forwardedFor } } : {},
+  );
   expect(res.status).toBe(200);
   return res.data.signInEmailPassword as Answer;
 }
@@ -20,14 +24,17 @@ function expectLimited(answer: Answer, windowSeconds: number) {
   expect(answer.retryAfterSeconds).toBeLessThanOrEqual(windowSeconds);
 }
 
-const perClient = { signInPerClient: [{ points: 3, windowSeconds: 60 }] as [{ points: number; windowSeconds: number }] };
+const perClient = {
+  signInPerClient: [{ points: 3, windowSeconds: 60 }] as [{ points: number; windowSeconds: number }],
+};
 
 describe('sign-in budget per client address', () => {
   it('refuses the 4th attempt from one address, with a wait', async () => {
     const server = await startServer({ services: { rateLimitRules: perClient } });
     try {
       // Different accounts, so only the per-client budget is shared.
-      for (let i = 0; i < 3; i++) expect((await attempt(server, uniqueEmail('c'), 'wrong-password-1')).code).toBe('INVALID_CREDENTIALS');
+      for (let i = 0; i < 3; i++)
+        expect((await attempt(server, uniqueEmail('c'), 'wrong-password-1')).code).toBe('INVALID_CREDENTIALS');
       expectLimited(await attempt(server, uniqueEmail('c'), 'wrong-password-1'), 60);
     } finally {
       await server.close();
@@ -40,7 +47,9 @@ describe('sign-in budget per client address', () => {
       for (let i = 0; i < 3; i++) await attempt(server, uniqueEmail('p'), 'wrong-password-1', '203.0.113.10');
       expectLimited(await attempt(server, uniqueEmail('p'), 'wrong-password-1', '203.0.113.10'), 60);
       // Another client is untouched...
-      expect((await attempt(server, uniqueEmail('p'), 'wrong-password-1', '203.0.113.11')).code).toBe('INVALID_CREDENTIALS');
+      expect((await attempt(server, uniqueEmail('p'), 'wrong-password-1', '203.0.113.11')).code).toBe(
+        'INVALID_CREDENTIALS',
+      );
       // ...and the limited one cannot escape by writing its own entries to the left: only the
       // rightmost entry, added by the proxy, counts.
       expectLimited(await attempt(server, uniqueEmail('p'), 'wrong-password-1', '198.51.100.7, 203.0.113.10'), 60);
@@ -54,11 +63,18 @@ describe('sign-in budget per client address', () => {
     try {
       // One subscriber's /64 holds 2^64 addresses; rotating through them must not buy attempts.
       for (const address of ['2001:db8:1:2::a', '2001:db8:1:2:ffff::1', '2001:0db8:0001:0002:0:0:0:b']) {
-        expect((await attempt(server, uniqueEmail('v6'), 'wrong-password-1', address)).code).toBe('INVALID_CREDENTIALS');
+        expect((await attempt(server, uniqueEmail('v6'), 'wrong-password-1', address)).code).toBe(
+          'INVALID_CREDENTIALS',
+        );
       }
-      expectLimited(await attempt(server, uniqueEmail('v6'), 'wrong-password-1', '2001:db8:1:2:1234:5678:9abc:def0'), 60);
+      expectLimited(
+        await attempt(server, uniqueEmail('v6'), 'wrong-password-1', '2001:db8:1:2:1234:5678:9abc:def0'),
+        60,
+      );
       // The neighbouring /64 is another client.
-      expect((await attempt(server, uniqueEmail('v6'), 'wrong-password-1', '2001:db8:1:3::a')).code).toBe('INVALID_CREDENTIALS');
+      expect((await attempt(server, uniqueEmail('v6'), 'wrong-password-1', '2001:db8:1:3::a')).code).toBe(
+        'INVALID_CREDENTIALS',
+      );
     } finally {
       await server.close();
     }
@@ -100,7 +116,8 @@ describe('password budget per account and client', () => {
   it('allows 5 failures a minute, then asks to wait, even for the right password', async () => {
     const { email } = await createAccount(server);
     const stranger = '203.0.113.50';
-    for (let i = 0; i < 5; i++) expect((await attempt(server, email, `wrong-password-${i}`, stranger)).code).toBe('INVALID_CREDENTIALS');
+    for (let i = 0; i < 5; i++)
+      expect((await attempt(server, email, `wrong-password-${i}`, stranger)).code).toBe('INVALID_CREDENTIALS');
     expectLimited(await attempt(server, email, 'wrong-password-x', stranger), 60);
     // Nothing is checked while limited: the right password is refused the same way.
     expectLimited(await attempt(server, email, goodPassword, stranger), 60);
@@ -114,7 +131,8 @@ describe('password budget per account and client', () => {
     const { email } = await createAccount(server);
     const client = '203.0.113.60';
     const spellings = [email, email.toUpperCase(), `  ${email} `, email.replace('user', 'ＵＳＥＲ'), email];
-    for (const spelling of spellings) expect((await attempt(server, spelling, 'wrong-password-1', client)).code).toBe('INVALID_CREDENTIALS');
+    for (const spelling of spellings)
+      expect((await attempt(server, spelling, 'wrong-password-1', client)).code).toBe('INVALID_CREDENTIALS');
     expectLimited(await attempt(server, email.toUpperCase(), goodPassword, client), 60);
   });
 
@@ -123,7 +141,8 @@ describe('password budget per account and client', () => {
     const client = '203.0.113.70';
     for (let i = 0; i < 4; i++) await attempt(server, email, 'wrong-password-1', client);
     expect((await attempt(server, email, goodPassword, client)).__typename).toBe('SignInSuccess');
-    for (let i = 0; i < 5; i++) expect((await attempt(server, email, 'wrong-password-1', client)).code).toBe('INVALID_CREDENTIALS');
+    for (let i = 0; i < 5; i++)
+      expect((await attempt(server, email, 'wrong-password-1', client)).code).toBe('INVALID_CREDENTIALS');
     expectLimited(await attempt(server, email, 'wrong-password-1', client), 60);
   });
 
@@ -131,7 +150,8 @@ describe('password budget per account and client', () => {
     const { email } = await createAccount(server);
     const aliases = Array.from(
       { length: 8 },
-      (_, i) => `a${i}: signInEmailPassword(input: { email: "${email}", password: "wrong-password-${i}" }) { __typename ... on Error { code } }`,
+      (_, i) =>
+        `a${i}: signInEmailPassword(input: { email: "${email}", password: "wrong-password-${i}" }) { __typename ... on Error { code } }`,
     ).join(' ');
     const res = await server.gql(`mutation { ${aliases} }`, {}, { headers: { 'x-forwarded-for': '203.0.113.80' } });
     const codes = Object.values(res.data as Record<string, { code: string }>).map((r) => r.code);
@@ -148,7 +168,8 @@ describe('the RATE_LIMITS setting', () => {
     try {
       expect(server.config.rateLimits).toEqual({ signInPerAccountAndClient: [{ points: 2, windowSeconds: 120 }] });
       const { email } = await createAccount(server);
-      for (let i = 0; i < 2; i++) expect((await attempt(server, email, 'wrong-password-1')).code).toBe('INVALID_CREDENTIALS');
+      for (let i = 0; i < 2; i++)
+        expect((await attempt(server, email, 'wrong-password-1')).code).toBe('INVALID_CREDENTIALS');
       expectLimited(await attempt(server, email, goodPassword), 120);
     } finally {
       await server.close();

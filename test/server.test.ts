@@ -57,9 +57,13 @@ describe.skipIf(usingPostgres)('the server process on the embedded database', ()
       const second = startProcess(env);
       const again = await second.url;
       expect(second.output()).not.toContain('migrations applied');
-      const signIn = await post(again, 'mutation($i: SignInEmailPasswordInput!) { signInEmailPassword(input: $i) { __typename } }', {
-        i: { email: 'restart@example.com', password: 'plum-orbit-canvas-91' },
-      });
+      const signIn = await post(
+        again,
+        'mutation($i: SignInEmailPasswordInput!) { signInEmailPassword(input: $i) { __typename } }',
+        {
+          i: { email: 'restart@example.com', password: 'plum-orbit-canvas-91' },
+        },
+      );
       expect(signIn.data.signInEmailPassword.__typename).toBe('SignInSuccess');
       expect(await second.stop()).toBe(0);
     } finally {
@@ -78,7 +82,9 @@ describe.skipIf(usingPostgres)('the server process on the embedded database', ()
     try {
       const url = await server.url;
       const account = { email: 'drain@example.com', password: 'plum-orbit-canvas-91' };
-      await post(url, 'mutation($i: SignUpInput!) { signUp(input: $i) { __typename } }', { i: { ...account, name: 'D' } });
+      await post(url, 'mutation($i: SignUpInput!) { signUp(input: $i) { __typename } }', {
+        i: { ...account, name: 'D' },
+      });
       const signIn = 'mutation($i: SignInEmailPasswordInput!) { signInEmailPassword(input: $i) { __typename } }';
       const inFlight = Array.from({ length: 8 }, () => post(url, signIn, { i: account }));
       await new Promise((resolve) => setTimeout(resolve, 25));

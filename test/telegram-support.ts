@@ -32,7 +32,14 @@ function freshAuthDate(id: number) {
 
 /** What the widget hands to its `data-onauth` callback, as JSON. */
 export function widgetData(id: number, extra: Fields = {}, key?: Buffer) {
-  const fields = { id, first_name: 'Ada', last_name: 'Lovelace', username: 'ada_l', auth_date: freshAuthDate(id), ...extra };
+  const fields = {
+    id,
+    first_name: 'Ada',
+    last_name: 'Lovelace',
+    username: 'ada_l',
+    auth_date: freshAuthDate(id),
+    ...extra,
+  };
   return JSON.stringify(sign(fields, key));
 }
 
@@ -45,10 +52,27 @@ export const SIGN_IN_TELEGRAM = /* GraphQL */ `
   mutation SignInTelegram($input: SignInTelegramInput!) {
     signInTelegram(input: $input) {
       __typename
-      ... on SignInSuccess { token session { id current } user { id email } }
-      ... on Error { code message }
-      ... on InvalidTelegramDataError { reason }
-      ... on InvalidInputError { field }
+      ... on SignInSuccess {
+        token
+        session {
+          id
+          current
+        }
+        user {
+          id
+          email
+        }
+      }
+      ... on Error {
+        code
+        message
+      }
+      ... on InvalidTelegramDataError {
+        reason
+      }
+      ... on InvalidInputError {
+        field
+      }
     }
   }
 `;
@@ -56,23 +80,53 @@ export const LINK = /* GraphQL */ `
   mutation Link($authData: String!) {
     linkTelegram(input: { authData: $authData }) {
       __typename
-      ... on User { id telegramLinked }
-      ... on Error { code message }
-      ... on InvalidTelegramDataError { reason }
+      ... on User {
+        id
+        telegramLinked
+      }
+      ... on Error {
+        code
+        message
+      }
+      ... on InvalidTelegramDataError {
+        reason
+      }
     }
   }
 `;
 export const UNLINK = /* GraphQL */ `
-  mutation { unlinkTelegram { __typename ... on User { telegramLinked } ... on Error { code message } } }
+  mutation {
+    unlinkTelegram {
+      __typename
+      ... on User {
+        telegramLinked
+      }
+      ... on Error {
+        code
+        message
+      }
+    }
+  }
 `;
 export const ME_TELEGRAM = /* GraphQL */ `
-  query { me { email telegramLinked } }
+  query {
+    me {
+      email
+      telegramLinked
+    }
+  }
 `;
 export const METHODS = /* GraphQL */ `
-  query { signInMethods }
+  query {
+    signInMethods
+  }
 `;
 
-export async function signInTelegram(s: TestServer, authData: string, extra: { code?: string; backupCode?: string } = {}) {
+export async function signInTelegram(
+  s: TestServer,
+  authData: string,
+  extra: { code?: string; backupCode?: string } = {},
+) {
   const res = await s.gql(SIGN_IN_TELEGRAM, { input: { authData, ...extra } });
   expect(res.errors).toBeUndefined();
   return { result: res.data.signInTelegram, headers: res.headers };
@@ -83,4 +137,3 @@ export async function link(s: TestServer, token: string, authData: string) {
   expect(res.errors).toBeUndefined();
   return res.data.linkTelegram;
 }
-

@@ -34,13 +34,18 @@ afterAll(() => server?.close());
 async function linkedAccount() {
   const account = await createAccount(server);
   const telegramId = newTelegramId();
-  expect(await link(server, account.token, widgetData(telegramId))).toMatchObject({ __typename: 'User', telegramLinked: true });
+  expect(await link(server, account.token, widgetData(telegramId))).toMatchObject({
+    __typename: 'User',
+    telegramLinked: true,
+  });
   return { ...account, telegramId };
 }
 
 const sessionCount = (userId: string) => server.services.db.session.count({ where: { userId } });
 const rejections = (reason: string) =>
-  server.services.db.auditEvent.count({ where: { action: 'telegram.payload_rejected', metadata: { path: ['reason'], equals: reason } } });
+  server.services.db.auditEvent.count({
+    where: { action: 'telegram.payload_rejected', metadata: { path: ['reason'], equals: reason } },
+  });
 
 describe('signInMethods', () => {
   it('offers Telegram only when the bot token is set and Telegram is advertised', async () => {
@@ -56,7 +61,12 @@ describe('signInMethods', () => {
   });
 
   it('refuses a bot token of the wrong shape at start', () => {
-    for (const bad of ['not-a-token', '123456:short', 'abc:TEST-test-token-for-signing-0123456789', '123:has spaces in it 0123456789abcdefghijkl']) {
+    for (const bad of [
+      'not-a-token',
+      '123456:short',
+      'abc:TEST-test-token-for-signing-0123456789',
+      '123:has spaces in it 0123456789abcdefghijkl',
+    ]) {
       expect(() => loadConfig({ NODE_ENV: 'test', TELEGRAM_BOT_TOKEN: bad })).toThrow(/TELEGRAM_BOT_TOKEN/);
     }
   });
@@ -65,10 +75,16 @@ describe('signInMethods', () => {
 describe('signing in with Telegram', () => {
   it('signs in to the linked account with valid widget data, as JSON or as a query string', async () => {
     const { userId, email, telegramId } = await linkedAccount();
-    const { result, headers } = await signInTelegram(server, widgetData(telegramId, { photo_url: 'https://t.me/i/userpic/320/ada.jpg' }));
+    const { result, headers } = await signInTelegram(
+      server,
+      widgetData(telegramId, { photo_url: 'https://t.me/i/userpic/320/ada.jpg' }),
+    );
     expect(result).toMatchObject({ __typename: 'SignInSuccess', user: { email } });
     expect(headers.get('set-cookie')).toContain(`suward_session=${result.token}`);
-    expect((await server.gql(ME_TELEGRAM, {}, { token: result.token })).data.me).toEqual({ email, telegramLinked: true });
+    expect((await server.gql(ME_TELEGRAM, {}, { token: result.token })).data.me).toEqual({
+      email,
+      telegramLinked: true,
+    });
 
     const viaQuery = await signInTelegram(server, asQueryString(widgetData(telegramId)));
     expect(viaQuery.result.__typename).toBe('SignInSuccess');
@@ -98,17 +114,25 @@ describe('signing in with Telegram', () => {
     ];
     for (const fields of cases) {
       const { result } = await signInTelegram(server, JSON.stringify(fields));
-      expect(result, JSON.stringify(fields)).toMatchObject({ __typename: 'InvalidTelegramDataError', reason: 'BAD_SIGNATURE' });
+      expect(result, JSON.stringify(fields)).toMatchObject({
+        __typename: 'InvalidTelegramDataError',
+        reason: 'BAD_SIGNATURE',
+      });
     }
     // The unaltered data still works: nothing above spent it.
-    expect((await signInTelegram(server, JSON.stringify({ ...unsigned, hash }))).result.__typename).toBe('SignInSuccess');
+    expect((await signInTelegram(server, JSON.stringify({ ...unsigned, hash }))).result.__typename).toBe(
+      'SignInSuccess',
+    );
     expect(await sessionCount(userId)).toBe(before + 1);
     expect(await rejections('bad_signature')).toBeGreaterThanOrEqual(cases.length);
   });
 
   it('accepts unknown fields Telegram signed, since every received field is checked', async () => {
     const { telegramId } = await linkedAccount();
-    const { result } = await signInTelegram(server, widgetData(telegramId, { allows_write_to_pm: 'true', language: 'en' }));
+    const { result } = await signInTelegram(
+      server,
+      widgetData(telegramId, { allows_write_to_pm: 'true', language: 'en' }),
+    );
     expect(result.__typename).toBe('SignInSuccess');
   });
 
@@ -116,7 +140,11 @@ describe('signing in with Telegram', () => {
     const { telegramId } = await linkedAccount();
     const maxAge = server.config.telegram.maxAgeSeconds;
     const stale = await signInTelegram(server, widgetData(telegramId, { auth_date: nowSeconds() - maxAge - 2 }));
-    expect(stale.result).toMatchObject({ __typename: 'InvalidTelegramDataError', code: 'INVALID_TELEGRAM_DATA', reason: 'EXPIRED' });
+    expect(stale.result).toMatchObject({
+      __typename: 'InvalidTelegramDataError',
+      code: 'INVALID_TELEGRAM_DATA',
+      reason: 'EXPIRED',
+    });
     const future = await signInTelegram(server, widgetData(telegramId, { auth_date: nowSeconds() + 60 }));
     expect(future.result).toMatchObject({ __typename: 'InvalidTelegramDataError', reason: 'FROM_THE_FUTURE' });
     const skewed = await signInTelegram(server, widgetData(telegramId, { auth_date: nowSeconds() + 2 }));
@@ -169,7 +197,10 @@ describe('signing in with Telegram', () => {
     const valid = JSON.parse(widgetData(telegramId)) as Fields;
     const { hash: _hash, ...unsigned } = valid;
     const padded = sign({ ...unsigned, first_name: 'A'.repeat(5000) });
-    const manyFields = sign({ ...unsigned, ...Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`f${i}`, 'x'])) });
+    const manyFields = sign({
+      ...unsigned,
+      ...Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`f${i}`, 'x'])),
+    });
     const cases = [
       JSON.stringify(padded),
       'x'.repeat(90_000),
@@ -190,7 +221,11 @@ describe('signing in with Telegram', () => {
     ];
     for (const authData of cases) {
       const { result } = await signInTelegram(server, authData);
-      expect(result, authData.slice(0, 100)).toMatchObject({ __typename: 'InvalidInputError', code: 'INVALID_INPUT', field: 'authData' });
+      expect(result, authData.slice(0, 100)).toMatchObject({
+        __typename: 'InvalidInputError',
+        code: 'INVALID_INPUT',
+        field: 'authData',
+      });
     }
     expect((await signInTelegram(server, JSON.stringify(valid))).result.__typename).toBe('SignInSuccess');
   });
@@ -267,10 +302,15 @@ describe('linking and unlinking', () => {
     const again = await server.gql(UNLINK, {}, { token: account.token });
     expect(again.data.unlinkTelegram.code).toBe('TELEGRAM_NOT_LINKED');
 
-    expect(await link(server, account.token, widgetData(otherId))).toMatchObject({ __typename: 'User', telegramLinked: true });
+    expect(await link(server, account.token, widgetData(otherId))).toMatchObject({
+      __typename: 'User',
+      telegramLinked: true,
+    });
     expect((await signInTelegram(server, widgetData(otherId))).result.user.email).toBe(account.email);
 
-    const actions = (await server.services.db.auditEvent.findMany({ where: { actorId: account.userId } })).map((e) => e.action);
+    const actions = (await server.services.db.auditEvent.findMany({ where: { actorId: account.userId } })).map(
+      (e) => e.action,
+    );
     expect(actions.filter((a) => a === 'telegram.linked')).toHaveLength(2);
     expect(actions.filter((a) => a === 'telegram.unlinked')).toHaveLength(1);
     expect((await server.lastMail(account.email)).tag).toBe('telegram-linked');
@@ -281,7 +321,10 @@ describe('linking and unlinking', () => {
     const account = await createAccount(server);
     const telegramId = newTelegramId();
     const forged = JSON.stringify({ ...(JSON.parse(widgetData(telegramId)) as Fields), first_name: 'Eve' });
-    expect(await link(server, account.token, forged)).toMatchObject({ __typename: 'InvalidTelegramDataError', reason: 'BAD_SIGNATURE' });
+    expect(await link(server, account.token, forged)).toMatchObject({
+      __typename: 'InvalidTelegramDataError',
+      reason: 'BAD_SIGNATURE',
+    });
     const data = widgetData(telegramId);
     expect((await link(server, account.token, data)).__typename).toBe('User');
     expect((await signInTelegram(server, data)).result.reason).toBe('ALREADY_USED');

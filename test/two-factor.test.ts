@@ -36,7 +36,11 @@ async function accountWithTwoFactor() {
   const { secret } = setup.data.setupTwoFactor;
   const activated = await server.gql(ACTIVATE, { code: await totpCode(secret, clock) }, { token: account.token });
   expect(activated.data.activateTwoFactor.__typename).toBe('BackupCodes');
-  return { ...account, secret: secret as string, backupCodes: activated.data.activateTwoFactor.backupCodes as string[] };
+  return {
+    ...account,
+    secret: secret as string,
+    backupCodes: activated.data.activateTwoFactor.backupCodes as string[],
+  };
 }
 
 const signInWith = (email: string, password: string, extra: Record<string, string> = {}) =>
@@ -58,7 +62,18 @@ describe('TOTP known answers', () => {
   });
 
   it('RFC 4226 HOTP vectors for counters 0 to 9', async () => {
-    const expected = ['755224', '287082', '359152', '969429', '338314', '254676', '287922', '162583', '399871', '520489'];
+    const expected = [
+      '755224',
+      '287082',
+      '359152',
+      '969429',
+      '338314',
+      '254676',
+      '287922',
+      '162583',
+      '399871',
+      '520489',
+    ];
     const codes = await Promise.all(expected.map((_, counter) => generate({ secret, strategy: 'hotp', counter })));
     expect(codes).toEqual(expected);
   });
@@ -70,9 +85,7 @@ describe('turning two-factor on', () => {
     const res = await server.gql(SETUP, { input: { password } }, { token });
     const setup = res.data.setupTwoFactor;
     expect(setup.secret).toMatch(/^[A-Z2-7]{32}$/);
-    expect(setup.uri).toBe(
-      `otpauth://totp/Suward:${encodeURIComponent(email)}?secret=${setup.secret}&issuer=Suward`,
-    );
+    expect(setup.uri).toBe(`otpauth://totp/Suward:${encodeURIComponent(email)}?secret=${setup.secret}&issuer=Suward`);
     expect(setup.qrCodeSvg).toContain('<svg');
     const png = PNG.sync.read(Buffer.from(setup.qrCodePng.replace(/^data:image\/png;base64,/, ''), 'base64'));
     expect(jsQR(new Uint8ClampedArray(png.data), png.width, png.height)?.data).toBe(setup.uri);
@@ -124,7 +137,10 @@ describe('signing in with two-factor on', () => {
     const { email, password, userId } = await accountWithTwoFactor();
     const sessionsBefore = await server.services.db.session.count({ where: { userId } });
     const res = await server.gql(SIGN_IN, { input: { email, password } });
-    expect(res.data.signInEmailPassword).toMatchObject({ __typename: 'TwoFactorRequiredError', code: 'TWO_FACTOR_REQUIRED' });
+    expect(res.data.signInEmailPassword).toMatchObject({
+      __typename: 'TwoFactorRequiredError',
+      code: 'TWO_FACTOR_REQUIRED',
+    });
     expect(res.headers.get('set-cookie')).toBeNull();
     expect(await server.services.db.session.count({ where: { userId } })).toBe(sessionsBefore);
     const wrongPassword = await signInWith(email, 'not-the-password');
@@ -141,7 +157,9 @@ describe('signing in with two-factor on', () => {
     expect((await signInWith(email, password, { code })).code).toBe('INVALID_TWO_FACTOR_CODE');
     advance(30);
     expect((await signInWith(email, password, { code })).code).toBe('INVALID_TWO_FACTOR_CODE');
-    expect((await signInWith(email, password, { code: await totpCode(secret, clock) })).__typename).toBe('SignInSuccess');
+    expect((await signInWith(email, password, { code: await totpCode(secret, clock) })).__typename).toBe(
+      'SignInSuccess',
+    );
   });
 
   it('lets only one of two concurrent uses of a code through', async () => {
@@ -155,13 +173,14 @@ describe('signing in with two-factor on', () => {
   it('accepts a code from one step before or after, and not two', async () => {
     const { email, password, secret } = await accountWithTwoFactor();
     advance(120);
-    expect((await signInWith(email, password, { code: await totpCode(secret, new Date(clock.getTime() + 30_000)) })).__typename).toBe(
-      'SignInSuccess',
-    );
+    expect(
+      (await signInWith(email, password, { code: await totpCode(secret, new Date(clock.getTime() + 30_000)) }))
+        .__typename,
+    ).toBe('SignInSuccess');
     advance(120);
-    expect((await signInWith(email, password, { code: await totpCode(secret, new Date(clock.getTime() - 60_000)) })).code).toBe(
-      'INVALID_TWO_FACTOR_CODE',
-    );
+    expect(
+      (await signInWith(email, password, { code: await totpCode(secret, new Date(clock.getTime() - 60_000)) })).code,
+    ).toBe('INVALID_TWO_FACTOR_CODE');
   });
 
   it('accepts a backup code once, in any case and spacing, and mails how many remain', async () => {
@@ -219,7 +238,8 @@ describe('signing in with two-factor on', () => {
 describe('lockout after wrong codes', () => {
   it('locks after five wrong codes on every path, and a locked account never learns if its password was right', async () => {
     const { email, password, secret, token } = await accountWithTwoFactor();
-    for (let i = 0; i < 3; i++) expect((await signInWith(email, password, { code: '000000' })).code).toBe('INVALID_TWO_FACTOR_CODE');
+    for (let i = 0; i < 3; i++)
+      expect((await signInWith(email, password, { code: '000000' })).code).toBe('INVALID_TWO_FACTOR_CODE');
     // Wrong codes on other paths count against the same budget.
     expect((await server.gql(REGENERATE, { code: '000000' }, { token })).data.regenerateBackupCodes.code).toBe(
       'INVALID_TWO_FACTOR_CODE',
@@ -233,7 +253,9 @@ describe('lockout after wrong codes', () => {
     expect(locked.retryAfterSeconds).toBeGreaterThan(0);
     const wrongPassword = await signInWith(email, 'not-the-password', { code: good });
     expect(wrongPassword.__typename).toBe('RateLimitedError');
-    const actions = (await server.services.db.auditEvent.findMany({ where: { actor: { email } } })).map((e) => e.action);
+    const actions = (await server.services.db.auditEvent.findMany({ where: { actor: { email } } })).map(
+      (e) => e.action,
+    );
     expect(actions).toContain('two_factor.locked_out');
   });
 });
@@ -260,7 +282,11 @@ describe('regenerating codes and turning two-factor off', () => {
     const { email, password, token, secret, backupCodes, userId } = await accountWithTwoFactor();
     advance(30);
     const other = (await signInWith(email, password, { code: await totpCode(secret, clock) })).token;
-    const wrong = await server.gql(DISABLE, { input: { password: 'not-the-password', backupCode: backupCodes[0] } }, { token });
+    const wrong = await server.gql(
+      DISABLE,
+      { input: { password: 'not-the-password', backupCode: backupCodes[0] } },
+      { token },
+    );
     expect(wrong.data.disableTwoFactor.code).toBe('INVALID_CREDENTIALS');
     const noCode = await server.gql(DISABLE, { input: { password } }, { token });
     expect(noCode.data.disableTwoFactor.code).toBe('TWO_FACTOR_REQUIRED');
@@ -268,7 +294,10 @@ describe('regenerating codes and turning two-factor off', () => {
     expect(off.data.disableTwoFactor).toEqual({ __typename: 'User', twoFactorEnabled: false });
 
     expect((await server.gql(ME, {}, { token: other })).data.me).toBeNull();
-    expect((await server.gql(ME, {}, { token })).data.me).toMatchObject({ twoFactorEnabled: false, backupCodesRemaining: 0 });
+    expect((await server.gql(ME, {}, { token })).data.me).toMatchObject({
+      twoFactorEnabled: false,
+      backupCodesRemaining: 0,
+    });
     const user = await server.services.db.user.findUniqueOrThrow({ where: { id: userId } });
     expect(user.totpSecret).toBeNull();
     expect(await server.services.db.backupCode.count({ where: { userId } })).toBe(0);
@@ -298,7 +327,9 @@ describe('secrets at rest and the audit trail', () => {
     await server.gql(REGENERATE, { code: await totpCode(secret, clock) }, { token });
     advance(30);
     await server.gql(DISABLE, { input: { password, code: await totpCode(secret, clock) } }, { token });
-    const actions = (await server.services.db.auditEvent.findMany({ where: { actor: { email } } })).map((e) => e.action);
+    const actions = (await server.services.db.auditEvent.findMany({ where: { actor: { email } } })).map(
+      (e) => e.action,
+    );
     expect(actions).toEqual(
       expect.arrayContaining([
         'two_factor.setup_started',

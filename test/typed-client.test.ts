@@ -41,7 +41,9 @@ describe('the typed client', () => {
     const email = uniqueEmail('typed');
     const anonymous = createClient(server.url);
 
-    const { signUp } = await anonymous.request(SignUpDocument, { input: { email, password: goodPassword, name: 'Grace' } });
+    const { signUp } = await anonymous.request(SignUpDocument, {
+      input: { email, password: goodPassword, name: 'Grace' },
+    });
     expect(signUp).toEqual({ __typename: 'EmailSent', email });
     const { resendVerificationEmail } = await anonymous.request(ResendVerificationEmailDocument, { email });
     expect(resendVerificationEmail.__typename).toBe('EmailSent');
@@ -54,18 +56,28 @@ describe('the typed client', () => {
       .signInEmailPassword;
     expect(wrong).toMatchObject({ __typename: 'InvalidCredentialsError', code: 'INVALID_CREDENTIALS' });
 
-    const first = expectSuccess((await anonymous.request(SignInDocument, { input: { email, password: goodPassword } })).signInEmailPassword);
+    const first = expectSuccess(
+      (await anonymous.request(SignInDocument, { input: { email, password: goodPassword } })).signInEmailPassword,
+    );
     expect(first.token).toMatch(/^sws_/);
     const client = createClient(server.url, { token: first.token });
     const { me } = await client.request(MeDocument);
-    expect(me).toMatchObject({ email, name: 'Grace', emailVerified: true, twoFactorEnabled: false, backupCodesRemaining: 0 });
+    expect(me).toMatchObject({
+      email,
+      name: 'Grace',
+      emailVerified: true,
+      twoFactorEnabled: false,
+      backupCodesRemaining: 0,
+    });
     expect(me!.organizations.edges).toEqual([
       { node: { role: 'OWNER', organization: { id: expect.any(String), name: expect.any(String), personal: true } } },
     ]);
     expect(me!.sessions).toEqual([expect.objectContaining({ id: first.session.id, current: true })]);
 
     // A second session ends when the password changes.
-    const second = expectSuccess((await anonymous.request(SignInDocument, { input: { email, password: goodPassword } })).signInEmailPassword);
+    const second = expectSuccess(
+      (await anonymous.request(SignInDocument, { input: { email, password: goodPassword } })).signInEmailPassword,
+    );
     const newPassword = 'fresh-meadow-lantern-7';
     const { changePassword } = await client.request(ChangePasswordDocument, {
       input: { currentPassword: goodPassword, newPassword },
@@ -78,32 +90,44 @@ describe('the typed client', () => {
     if (setupTwoFactor.__typename !== 'TwoFactorSetup') throw new Error(JSON.stringify(setupTwoFactor));
     expect(setupTwoFactor.uri).toContain(setupTwoFactor.secret);
     const secret = setupTwoFactor.secret;
-    const { activateTwoFactor } = await client.request(ActivateTwoFactorDocument, { code: await totpCode(secret, clock) });
+    const { activateTwoFactor } = await client.request(ActivateTwoFactorDocument, {
+      code: await totpCode(secret, clock),
+    });
     if (activateTwoFactor.__typename !== 'BackupCodes') throw new Error(JSON.stringify(activateTwoFactor));
     expect(activateTwoFactor.backupCodes).toHaveLength(10);
     expect(activateTwoFactor.user).toMatchObject({ twoFactorEnabled: true, backupCodesRemaining: 10 });
     const backupCodes = activateTwoFactor.backupCodes;
 
     // Sign-in now needs the second factor in the same call.
-    const needsCode = (await anonymous.request(SignInDocument, { input: { email, password: newPassword } })).signInEmailPassword;
+    const needsCode = (await anonymous.request(SignInDocument, { input: { email, password: newPassword } }))
+      .signInEmailPassword;
     expect(needsCode).toMatchObject({ __typename: 'TwoFactorRequiredError', code: 'TWO_FACTOR_REQUIRED' });
     nextStep();
     const withCode = expectSuccess(
-      (await anonymous.request(SignInDocument, { input: { email, password: newPassword, code: await totpCode(secret, clock) } }))
-        .signInEmailPassword,
+      (
+        await anonymous.request(SignInDocument, {
+          input: { email, password: newPassword, code: await totpCode(secret, clock) },
+        })
+      ).signInEmailPassword,
     );
     expect(withCode.user.email).toBe(email);
     const withBackup = expectSuccess(
-      (await anonymous.request(SignInDocument, { input: { email, password: newPassword, backupCode: backupCodes[0]! } }))
-        .signInEmailPassword,
+      (
+        await anonymous.request(SignInDocument, {
+          input: { email, password: newPassword, backupCode: backupCodes[0]! },
+        })
+      ).signInEmailPassword,
     );
-    const reused = (await anonymous.request(SignInDocument, { input: { email, password: newPassword, backupCode: backupCodes[0]! } }))
-      .signInEmailPassword;
+    const reused = (
+      await anonymous.request(SignInDocument, { input: { email, password: newPassword, backupCode: backupCodes[0]! } })
+    ).signInEmailPassword;
     expect(reused.__typename).toBe('InvalidTwoFactorCodeError');
     expect((await client.request(MeDocument)).me?.backupCodesRemaining).toBe(9);
 
     nextStep();
-    const { regenerateBackupCodes } = await client.request(RegenerateBackupCodesDocument, { code: await totpCode(secret, clock) });
+    const { regenerateBackupCodes } = await client.request(RegenerateBackupCodesDocument, {
+      code: await totpCode(secret, clock),
+    });
     if (regenerateBackupCodes.__typename !== 'BackupCodes') throw new Error(JSON.stringify(regenerateBackupCodes));
     expect(regenerateBackupCodes.user.backupCodesRemaining).toBe(10);
     const fresh = regenerateBackupCodes.backupCodes;
@@ -122,7 +146,9 @@ describe('the typed client', () => {
       input: { password: newPassword, backupCode: fresh[0]! },
     });
     expect(disableTwoFactor).toMatchObject({ __typename: 'User', twoFactorEnabled: false, backupCodesRemaining: 0 });
-    expectSuccess((await anonymous.request(SignInDocument, { input: { email, password: newPassword } })).signInEmailPassword);
+    expectSuccess(
+      (await anonymous.request(SignInDocument, { input: { email, password: newPassword } })).signInEmailPassword,
+    );
 
     const { signOut } = await client.request(SignOutDocument);
     expect(signOut).toEqual({ __typename: 'SignedOut', sessionsEnded: 1 });

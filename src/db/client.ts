@@ -13,7 +13,7 @@ import { applyMigrations } from './migrator.js';
 export interface AdapterHandle {
   factory: SqlMigrationAwareDriverAdapterFactory;
   kind: 'pglite' | 'postgresql';
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 export async function createAdapterFactory(
@@ -69,7 +69,9 @@ async function migrateAndDisconnect(factory: SqlMigrationAwareDriverAdapterFacto
 export async function openDatabase(handle: AdapterHandle, log: (line: string) => void = () => {}) {
   // PGlite has one connection, shared with the client, and no other process to wait for it.
   const applied =
-    handle.kind === 'postgresql' ? await migrateAndDisconnect(handle.factory, log) : await applyMigrations(handle.factory, log);
+    handle.kind === 'postgresql'
+      ? await migrateAndDisconnect(handle.factory, log)
+      : await applyMigrations(handle.factory, log);
   const prisma = new PrismaClient({ adapter: handle.factory });
   return { prisma, applied };
 }

@@ -20,7 +20,7 @@ function wrapQueryable<T extends SqlDriverAdapter | Transaction>(target: T, onSt
         case 'executeRaw':
           return (query: SqlQuery) => {
             onStatement(query.sql);
-            return value.call(object, query);
+            return value.call(object, query) as unknown;
           };
         case 'startTransaction':
           return async (...args: unknown[]) => {
@@ -31,10 +31,10 @@ function wrapQueryable<T extends SqlDriverAdapter | Transaction>(target: T, onSt
         case 'rollback':
           return (...args: unknown[]) => {
             onStatement(property.toUpperCase());
-            return value.apply(object, args);
+            return value.apply(object, args) as unknown;
           };
         default:
-          return value.bind(object);
+          return value.bind(object) as unknown;
       }
     },
   });
@@ -51,7 +51,7 @@ export function countStatements(
       if (property === 'connect') {
         return async () => wrapQueryable(await (value as () => Promise<SqlDriverAdapter>).call(object), onStatement);
       }
-      return value.bind(object);
+      return value.bind(object) as unknown;
     },
   });
 }

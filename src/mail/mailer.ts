@@ -69,8 +69,9 @@ export function createMemoryTransport(): MemoryTransport {
   return {
     name: 'memory',
     sent,
-    async deliver(message) {
+    deliver(message) {
       sent.push(message);
+      return Promise.resolve();
     },
   };
 }

@@ -2,7 +2,14 @@
 // server in a process, and every test server, counts for itself.
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
-export const signInOutcomes = ['success', 'invalid_credentials', 'two_factor_required', 'invalid_code', 'rate_limited', 'error'] as const;
+export const signInOutcomes = [
+  'success',
+  'invalid_credentials',
+  'two_factor_required',
+  'invalid_code',
+  'rate_limited',
+  'error',
+] as const;
 export type SignInOutcome = (typeof signInOutcomes)[number];
 
 export function createMetrics(options: { processMetrics?: boolean } = {}) {

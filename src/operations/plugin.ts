@@ -3,7 +3,7 @@
 //                 (also 503 once the process has begun to stop)
 //   GET /metrics  Prometheus text format
 // (`GET /health`, answered by yoga itself, only says that the process is up.)
-import { getOperationAST, type DocumentNode, type GraphQLError } from 'graphql';
+import { getOperationAST, Kind, type DocumentNode, type GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Services } from '../context.js';
 
@@ -26,7 +26,7 @@ export function operationLabel(document: DocumentNode, operationName?: string | 
   if (!operation) return 'none';
   const fields = new Set<string>();
   for (const selection of operation.selectionSet.selections) {
-    fields.add(selection.kind === 'Field' ? selection.name.value : 'fragment');
+    fields.add(selection.kind === Kind.FIELD ? selection.name.value : 'fragment');
   }
   return fields.size === 1 ? `${operation.operation} ${[...fields][0]}` : `${operation.operation} multiple`;
 }
@@ -53,7 +53,8 @@ export function useOperations(
   const states = new WeakMap<Request, RequestState>();
 
   return {
-    onRequest({ request, url, endResponse, fetchAPI }) {
+    onRequest(payload) {
+      const { request, url, fetchAPI } = payload;
       if (url.pathname === graphqlEndpoint) {
         states.set(request, { started: performance.now(), operation: 'none', errorCodes: [] });
         return;
@@ -61,7 +62,7 @@ export function useOperations(
       if (request.method !== 'GET' && request.method !== 'HEAD') return;
       if (url.pathname === '/metrics') {
         return metrics.registry.metrics().then((body) =>
-          endResponse(
+          payload.endResponse(
             new fetchAPI.Response(body, {
               headers: { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' },
             }),
@@ -71,7 +72,7 @@ export function useOperations(
       if (url.pathname === '/ready') {
         // A stopping process asks to be taken out of rotation while it finishes its requests.
         return (draining() ? Promise.resolve(false) : databaseAnswers(services)).then((ready) =>
-          endResponse(
+          payload.endResponse(
             fetchAPI.Response.json(
               { status: ready ? 'ready' : 'unavailable' },
               { status: ready ? 200 : 503, headers: { 'cache-control': 'no-store' } },
@@ -82,7 +83,8 @@ export function useOperations(
     },
     onExecute({ args }) {
       const state = states.get((args.contextValue as { request: Request }).request);
-      if (state) state.operation = operationLabel(args.document, args.operationName);
+      if (state)
+        state.operation = operationLabel(args.document as DocumentNode, args.operationName as string | undefined);
     },
     onResultProcess({ request, result }) {
       const state = states.get(request);
@@ -101,7 +103,13 @@ export function useOperations(
       states.delete(request);
       const { operation } = state;
       const outcome =
-        response.status >= 500 ? 'server_error' : response.status >= 400 ? 'client_error' : state.errorCodes.length ? 'graphql_error' : 'ok';
+        response.status >= 500
+          ? 'server_error'
+          : response.status >= 400
+            ? 'client_error'
+            : state.errorCodes.length
+              ? 'graphql_error'
+              : 'ok';
       metrics.requests.inc({ operation, outcome });
       metrics.duration.observe({ operation }, (performance.now() - state.started) / 1000);
       for (const code of state.errorCodes) metrics.errors.inc({ operation, code });

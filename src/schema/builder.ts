@@ -97,7 +97,6 @@ export const builder = new SchemaBuilder<{
   },
 });
 
-
 builder.scalarType('DateTime', {
   description: 'A moment in time, as an ISO 8601 string in UTC.',
   serialize: (value) => value.toISOString(),

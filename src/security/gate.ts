@@ -75,7 +75,10 @@ async function checkPasswordAndAdmit(
 
   // A dummy hash is verified on a miss so that unknown addresses take as long as known ones.
   const checkable = isCheckablePassword(input.password);
-  const ok = await services.passwords.verify(checkable ? (user?.passwordHash ?? null) : null, checkable ? input.password : '');
+  const ok = await services.passwords.verify(
+    checkable ? (user?.passwordHash ?? null) : null,
+    checkable ? input.password : '',
+  );
   if (!user || !ok) {
     await recordAuditEvent(services.db, meta, {
       action: 'session.sign_in_failed',

@@ -59,11 +59,16 @@ export interface RateLimits {
 
 export type RuleOverrides = Partial<Record<RuleName, LimitRule | LimitTiers>>;
 
-export function createRateLimits(options: { redisUrl?: string; rules?: RuleOverrides; prefix?: string } = {}): RateLimits {
+export function createRateLimits(
+  options: { redisUrl?: string; rules?: RuleOverrides; prefix?: string } = {},
+): RateLimits {
   const redis = options.redisUrl ? new Redis(options.redisUrl, { enableOfflineQueue: true, lazyConnect: false }) : null;
   const prefix = options.prefix ?? 'suward';
   const limiters = new Map<RuleName, RateLimiterAbstract[]>();
-  for (const [name, tiers] of Object.entries({ ...defaultRules, ...options.rules }) as [RuleName, LimitRule | LimitTiers][]) {
+  for (const [name, tiers] of Object.entries({ ...defaultRules, ...options.rules }) as [
+    RuleName,
+    LimitRule | LimitTiers,
+  ][]) {
     const list = Array.isArray(tiers) ? tiers : [tiers];
     limiters.set(
       name,
@@ -107,7 +112,9 @@ export function createRateLimits(options: { redisUrl?: string; rules?: RuleOverr
     async reset(rule, key, resetOptions = {}) {
       const [shortest, ...longer] = tiersOf(rule);
       await shortest!.delete(key);
-      await Promise.all(longer.map((limiter) => (resetOptions.keepFailures ? limiter.reward(key, 1) : limiter.delete(key))));
+      await Promise.all(
+        longer.map((limiter) => (resetOptions.keepFailures ? limiter.reward(key, 1) : limiter.delete(key))),
+      );
     },
     async close() {
       await redis?.quit();

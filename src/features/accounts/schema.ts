@@ -100,7 +100,10 @@ builder.mutationField('verifyEmail', (t) =>
     type: EmailVerified,
     description: 'Confirms the address with the token from the verification link.',
     args: {
-      input: t.arg({ type: builder.inputType('VerifyEmailInput', { fields: (f) => ({ token: f.string() }) }), required: true }),
+      input: t.arg({
+        type: builder.inputType('VerifyEmailInput', { fields: (f) => ({ token: f.string() }) }),
+        required: true,
+      }),
     },
     errors: { types: [...commonErrors, InvalidTokenError] },
     resolve: async (_root, { input }, ctx) => {

@@ -48,7 +48,11 @@ export async function signUp(
     const user = await services.db.$transaction(async (tx) => {
       const created = await tx.user.create({ data: { email, name, passwordHash } });
       const organization = await tx.organization.create({
-        data: { name: `${name}'s organization`, personal: true, members: { create: { userId: created.id, role: 'OWNER' } } },
+        data: {
+          name: `${name}'s organization`,
+          personal: true,
+          members: { create: { userId: created.id, role: 'OWNER' } },
+        },
       });
       await recordAuditEvent(tx, meta, {
         action: 'account.signed_up',

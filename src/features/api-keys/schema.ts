@@ -42,16 +42,22 @@ builder.queryField('viewerApiKey', (t) =>
     nullable: true,
     description: 'The API key this request is made with, so that other services can check a key; null otherwise.',
     resolve: (query, _root, _args, ctx) =>
-      ctx.viewer.kind === 'apiKey' ? ctx.services.db.apiKey.findUnique({ ...query, where: { id: ctx.viewer.apiKeyId } }) : null,
+      ctx.viewer.kind === 'apiKey'
+        ? ctx.services.db.apiKey.findUnique({ ...query, where: { id: ctx.viewer.apiKeyId } })
+        : null,
   }),
 );
 
-const CreatedApiKey = builder.objectRef<{ secret: string; apiKey: typeof ApiKey.$inferType }>('CreatedApiKey').implement({
-  fields: (t) => ({
-    secret: t.exposeString('secret', { description: 'Send as `Authorization: Bearer <secret>`. Shown only this once.' }),
-    apiKey: t.field({ type: ApiKey, resolve: (r) => r.apiKey }),
-  }),
-});
+const CreatedApiKey = builder
+  .objectRef<{ secret: string; apiKey: typeof ApiKey.$inferType }>('CreatedApiKey')
+  .implement({
+    fields: (t) => ({
+      secret: t.exposeString('secret', {
+        description: 'Send as `Authorization: Bearer <secret>`. Shown only this once.',
+      }),
+      apiKey: t.field({ type: ApiKey, resolve: (r) => r.apiKey }),
+    }),
+  });
 
 builder.mutationField('createApiKey', (t) =>
   t.field({
@@ -60,12 +66,18 @@ builder.mutationField('createApiKey', (t) =>
     args: {
       input: t.arg({
         type: builder.inputType('CreateApiKeyInput', {
-          fields: (f) => ({ projectId: f.id(), name: f.string(), expiresAt: f.field({ type: 'DateTime', required: false }) }),
+          fields: (f) => ({
+            projectId: f.id(),
+            name: f.string(),
+            expiresAt: f.field({ type: 'DateTime', required: false }),
+          }),
         }),
         required: true,
       }),
     },
-    authScopes: (_root, { input }) => ({ $all: { verified: true, projectDeveloper: scopeId(input.projectId, 'Project') } }),
+    authScopes: (_root, { input }) => ({
+      $all: { verified: true, projectDeveloper: scopeId(input.projectId, 'Project') },
+    }),
     errors: { types: commonErrors },
     resolve: (_root, { input }, ctx) =>
       createApiKey(ctx.services, ctx.meta, signedInViewer(ctx), {
@@ -82,7 +94,10 @@ builder.mutationField('revokeApiKey', (t) =>
     description: 'Project ADMIN, or the DEVELOPER who created the key.',
     authScopes: { signedIn: true },
     args: {
-      input: t.arg({ type: builder.inputType('RevokeApiKeyInput', { fields: (f) => ({ apiKeyId: f.id() }) }), required: true }),
+      input: t.arg({
+        type: builder.inputType('RevokeApiKeyInput', { fields: (f) => ({ apiKeyId: f.id() }) }),
+        required: true,
+      }),
     },
     errors: { types: [...commonErrors, NotFoundError] },
     resolve: async (query, _root, { input }, ctx) => {

@@ -51,7 +51,13 @@ export async function createApiKey(
 }
 
 /** Project ADMINs revoke any key of the project; a DEVELOPER only the keys they created. */
-export async function revokeApiKey(services: Services, meta: RequestMeta, actor: Actor, apiKey: ApiKey, canRevokeAny: boolean) {
+export async function revokeApiKey(
+  services: Services,
+  meta: RequestMeta,
+  actor: Actor,
+  apiKey: ApiKey,
+  canRevokeAny: boolean,
+) {
   if (!canRevokeAny && apiKey.createdById !== actor.userId) {
     throw new NotAllowedError('Only a project admin can revoke keys created by someone else.');
   }

@@ -130,7 +130,9 @@ builder.mutationField('inviteOrganizationMember', (t) =>
         required: true,
       }),
     },
-    authScopes: (_root, { input }) => ({ $all: { verified: true, organizationAdmin: scopeId(input.organizationId, 'Organization') } }),
+    authScopes: (_root, { input }) => ({
+      $all: { verified: true, organizationAdmin: scopeId(input.organizationId, 'Organization') },
+    }),
     errors: { types: [...commonErrors, ConflictError] },
     resolve: async (query, _root, { input }, ctx) => {
       const organizationId = requireId(input.organizationId, 'Organization');
@@ -179,7 +181,7 @@ const TokenInput = builder.inputType('InvitationTokenInput', { fields: (f) => ({
 builder.mutationField('acceptInvitation', (t) =>
   t.prismaField({
     type: Invitation,
-    description: "Only the signed-in account whose verified email is the invited address can accept.",
+    description: 'Only the signed-in account whose verified email is the invited address can accept.',
     authScopes: { signedIn: true },
     args: { input: t.arg({ type: TokenInput, required: true }) },
     errors: { types: [...commonErrors, InvalidTokenError] },

@@ -28,7 +28,9 @@ export async function invite(services: Services, meta: RequestMeta, actor: Actor
   const organizationId = target.kind === 'organization' ? target.organizationId : project!.organizationId;
   const organization = await services.db.organization.findUniqueOrThrow({ where: { id: organizationId } });
   if (organization.personal) {
-    throw new NotAllowedError('A personal organization has no other members; create an organization to work with others.');
+    throw new NotAllowedError(
+      'A personal organization has no other members; create an organization to work with others.',
+    );
   }
   const ownRole = await services.db.organizationMember.findUnique({
     where: { organizationId_userId: { organizationId, userId: actor.userId } },
@@ -88,7 +90,11 @@ export async function invite(services: Services, meta: RequestMeta, actor: Actor
 
 function sendInvitation(
   services: Services,
-  invitation: Invitation & { organization: { name: string }; project: { name: string } | null; invitedBy: { name: string } | null },
+  invitation: Invitation & {
+    organization: { name: string };
+    project: { name: string } | null;
+    invitedBy: { name: string } | null;
+  },
   token: string,
 ) {
   const place = invitation.project
@@ -124,7 +130,8 @@ export const isInvitationOpen = (services: Services, invitation: Invitation) =>
 
 async function openInvitationForViewer(services: Services, actor: Actor, token: string) {
   const invitation = await findInvitationByToken(services, token);
-  if (!invitation || !isInvitationOpen(services, invitation)) throw new InvalidTokenError('This invitation is no longer valid.');
+  if (!invitation || !isInvitationOpen(services, invitation))
+    throw new InvalidTokenError('This invitation is no longer valid.');
   const user = await services.db.user.findUniqueOrThrow({ where: { id: actor.userId } });
   // Holding the link is not enough: it must be the verified owner of the invited address.
   if (user.email !== invitation.email || !user.emailVerifiedAt) {

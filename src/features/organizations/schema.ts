@@ -1,4 +1,10 @@
-import { ConflictError, InvalidCredentialsError, InvalidTwoFactorCodeError, NotFoundError, TwoFactorRequiredError } from '../../errors.js';
+import {
+  ConflictError,
+  InvalidCredentialsError,
+  InvalidTwoFactorCodeError,
+  NotFoundError,
+  TwoFactorRequiredError,
+} from '../../errors.js';
 import { reauthenticate } from '../../security/gate.js';
 import { builder } from '../../schema/builder.js';
 import { commonErrors } from '../../schema/errors.js';
@@ -71,7 +77,10 @@ builder.mutationField('createOrganization', (t) =>
     description: 'Creates an organization; the creator is its OWNER.',
     authScopes: { verified: true },
     args: {
-      input: t.arg({ type: builder.inputType('CreateOrganizationInput', { fields: (f) => ({ name: f.string() }) }), required: true }),
+      input: t.arg({
+        type: builder.inputType('CreateOrganizationInput', { fields: (f) => ({ name: f.string() }) }),
+        required: true,
+      }),
     },
     errors: { types: commonErrors },
     resolve: async (query, _root, { input }, ctx) => {
@@ -87,7 +96,9 @@ builder.mutationField('renameOrganization', (t) =>
     description: 'OWNER or ADMIN.',
     args: {
       input: t.arg({
-        type: builder.inputType('RenameOrganizationInput', { fields: (f) => ({ organizationId: f.id(), name: f.string() }) }),
+        type: builder.inputType('RenameOrganizationInput', {
+          fields: (f) => ({ organizationId: f.id(), name: f.string() }),
+        }),
         required: true,
       }),
     },
@@ -119,7 +130,12 @@ builder.mutationField('deleteOrganization', (t) =>
     authScopes: (_root, { input }) => ({ organizationOwner: scopeId(input.organizationId, 'Organization') }),
     errors: { types: commonErrors },
     resolve: async (_root, { input }, ctx) => {
-      await deleteOrganization(ctx.services, ctx.meta, signedInViewer(ctx), requireId(input.organizationId, 'Organization'));
+      await deleteOrganization(
+        ctx.services,
+        ctx.meta,
+        signedInViewer(ctx),
+        requireId(input.organizationId, 'Organization'),
+      );
       return { id: input.organizationId };
     },
   }),
@@ -185,7 +201,12 @@ builder.mutationField('leaveOrganization', (t) =>
     authScopes: (_root, { input }) => ({ organizationMember: scopeId(input.organizationId, 'Organization') }),
     errors: { types: [...commonErrors, ConflictError] },
     resolve: async (_root, { input }, ctx) => {
-      await leaveOrganization(ctx.services, ctx.meta, signedInViewer(ctx), requireId(input.organizationId, 'Organization'));
+      await leaveOrganization(
+        ctx.services,
+        ctx.meta,
+        signedInViewer(ctx),
+        requireId(input.organizationId, 'Organization'),
+      );
       return { id: input.organizationId };
     },
   }),
@@ -211,19 +232,23 @@ builder.mutationField('transferOwnership', (t) =>
         required: true,
       }),
     },
-    authScopes: (_root, { input }) => ({ $all: { verified: true, organizationOwner: scopeId(input.organizationId, 'Organization') } }),
+    authScopes: (_root, { input }) => ({
+      $all: { verified: true, organizationOwner: scopeId(input.organizationId, 'Organization') },
+    }),
     errors: { types: [...commonErrors, ...confirmationErrors, NotFoundError] },
     resolve: async (query, _root, { input }, ctx) => {
       const viewer = signedInViewer(ctx);
       const organizationId = requireId(input.organizationId, 'Organization');
       await reauthenticate(ctx.services, ctx.meta, viewer.userId, input, 'transfer_ownership');
-      await transferOwnership(ctx.services, ctx.meta, viewer, { organizationId, userId: requireId(input.userId, 'User') });
+      await transferOwnership(ctx.services, ctx.meta, viewer, {
+        organizationId,
+        userId: requireId(input.userId, 'User'),
+      });
       reloadAccess(ctx);
       return ctx.services.db.organization.findUniqueOrThrow({ ...query, where: { id: organizationId } });
     },
   }),
 );
-
 
 builder.mutationField('deleteAccount', (t) =>
   t.field({

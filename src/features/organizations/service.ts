@@ -29,7 +29,9 @@ async function ownerCount(tx: Tx, organizationId: string) {
 }
 
 async function membership(tx: Tx, organizationId: string, userId: string) {
-  const member = await tx.organizationMember.findUnique({ where: { organizationId_userId: { organizationId, userId } } });
+  const member = await tx.organizationMember.findUnique({
+    where: { organizationId_userId: { organizationId, userId } },
+  });
   if (!member) throw new NotFoundError('That person is not a member of this organization.');
   return member;
 }

@@ -72,7 +72,11 @@ export async function completePasswordReset(
       where: { id: user.id, email: row.email },
       // Following the mailed link proves the mailbox, so an unconfirmed address is confirmed now;
       // whoever signed up with it before loses the password they chose and every session.
-      data: { passwordHash, passwordChangedAt: services.now(), emailVerifiedAt: user.emailVerifiedAt ?? services.now() },
+      data: {
+        passwordHash,
+        passwordChangedAt: services.now(),
+        emailVerifiedAt: user.emailVerifiedAt ?? services.now(),
+      },
     });
     if (count !== 1) throw new InvalidTokenError();
     await retireEmailTokens(services, user.id, ['PASSWORD_RESET'], tx);

@@ -5,7 +5,13 @@ import { scopeId } from '../../schema/ids.js';
 import { signedInViewer } from '../../schema/scopes.js';
 import { Organization } from '../accounts/schema.js';
 import { Deleted, requireId } from '../organizations/schema.js';
-import { changeProjectMemberRole, createProject, deleteProject, removeProjectMember, renameProject } from './service.js';
+import {
+  changeProjectMemberRole,
+  createProject,
+  deleteProject,
+  removeProjectMember,
+  renameProject,
+} from './service.js';
 
 export const ProjectRoleEnum = builder.enumType('ProjectRole', { values: ['ADMIN', 'DEVELOPER', 'VIEWER'] as const });
 
@@ -54,7 +60,8 @@ builder.queryField('project', (t) =>
       const id = scopeId(args.id, 'Project');
       return { $any: { projectViewer: id, apiKeyProject: id } };
     },
-    resolve: (query, _root, args, ctx) => ctx.services.db.project.findUnique({ ...query, where: { id: requireId(args.id, 'Project') } }),
+    resolve: (query, _root, args, ctx) =>
+      ctx.services.db.project.findUnique({ ...query, where: { id: requireId(args.id, 'Project') } }),
   }),
 );
 
@@ -64,15 +71,22 @@ builder.mutationField('createProject', (t) =>
     description: 'Organization OWNER or ADMIN.',
     args: {
       input: t.arg({
-        type: builder.inputType('CreateProjectInput', { fields: (f) => ({ organizationId: f.id(), name: f.string() }) }),
+        type: builder.inputType('CreateProjectInput', {
+          fields: (f) => ({ organizationId: f.id(), name: f.string() }),
+        }),
         required: true,
       }),
     },
-    authScopes: (_root, { input }) => ({ $all: { verified: true, organizationAdmin: scopeId(input.organizationId, 'Organization') } }),
+    authScopes: (_root, { input }) => ({
+      $all: { verified: true, organizationAdmin: scopeId(input.organizationId, 'Organization') },
+    }),
     errors: { types: commonErrors },
     resolve: async (query, _root, { input }, ctx) => {
       const organizationId = requireId(input.organizationId, 'Organization');
-      const project = await createProject(ctx.services, ctx.meta, signedInViewer(ctx), { organizationId, name: input.name });
+      const project = await createProject(ctx.services, ctx.meta, signedInViewer(ctx), {
+        organizationId,
+        name: input.name,
+      });
       return ctx.services.db.project.findUniqueOrThrow({ ...query, where: { id: project.id } });
     },
   }),
@@ -103,7 +117,10 @@ builder.mutationField('deleteProject', (t) =>
     type: Deleted,
     description: 'Project ADMIN. Its members, invitations and API keys go with it.',
     args: {
-      input: t.arg({ type: builder.inputType('DeleteProjectInput', { fields: (f) => ({ projectId: f.id() }) }), required: true }),
+      input: t.arg({
+        type: builder.inputType('DeleteProjectInput', { fields: (f) => ({ projectId: f.id() }) }),
+        required: true,
+      }),
     },
     authScopes: (_root, { input }) => ({ projectAdmin: scopeId(input.projectId, 'Project') }),
     errors: { types: commonErrors },

@@ -27,7 +27,13 @@ export async function createProject(
   });
 }
 
-export async function renameProject(services: Services, meta: RequestMeta, actor: Actor, projectId: string, rawName: string) {
+export async function renameProject(
+  services: Services,
+  meta: RequestMeta,
+  actor: Actor,
+  projectId: string,
+  rawName: string,
+) {
   const name = validateName(rawName);
   const project = await services.db.project.update({ where: { id: projectId }, data: { name } });
   await recordAuditEvent(services.db, meta, {

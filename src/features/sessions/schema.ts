@@ -1,4 +1,9 @@
-import { InvalidCredentialsError, InvalidTwoFactorCodeError, NotFoundError, TwoFactorRequiredError } from '../../errors.js';
+import {
+  InvalidCredentialsError,
+  InvalidTwoFactorCodeError,
+  NotFoundError,
+  TwoFactorRequiredError,
+} from '../../errors.js';
 import { admitCookie } from '../../http/cookies.js';
 import { signInWithPassword } from '../../security/gate.js';
 import { builder } from '../../schema/builder.js';
@@ -15,7 +20,10 @@ export const Session = builder.prismaNode('Session', {
   fields: (t) => ({
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     lastUsedAt: t.expose('lastUsedAt', { type: 'DateTime' }),
-    expiresAt: t.expose('expiresAt', { type: 'DateTime', description: 'The absolute expiry; idle expiry may come first.' }),
+    expiresAt: t.expose('expiresAt', {
+      type: 'DateTime',
+      description: 'The absolute expiry; idle expiry may come first.',
+    }),
     ip: t.exposeString('ip', { nullable: true }),
     userAgent: t.exposeString('userAgent', { nullable: true }),
     current: t.boolean({

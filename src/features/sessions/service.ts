@@ -37,7 +37,10 @@ export function isSessionLive(services: Services, session: Session): boolean {
  * The live session a token belongs to, with its account (one statement, so that `me` needs no
  * second one), or null. Refreshes its last use now and then.
  */
-export async function findSessionByToken(services: Services, token: string): Promise<(Session & { user: User }) | null> {
+export async function findSessionByToken(
+  services: Services,
+  token: string,
+): Promise<(Session & { user: User }) | null> {
   if (!token.startsWith(tokenPrefixes.session) || token.length > 128) return null;
   const session = await services.db.session.findUnique({
     where: { tokenHash: hashToken(token) },

@@ -25,7 +25,8 @@ const SignInMethod = builder.enumType('SignInMethod', {
 builder.queryField('signInMethods', (t) =>
   t.field({
     type: [SignInMethod],
-    description: 'The sign-in methods to show on the sign-in page. TELEGRAM appears only when this server has it on and advertised.',
+    description:
+      'The sign-in methods to show on the sign-in page. TELEGRAM appears only when this server has it on and advertised.',
     resolve: (_root, _args, ctx) => signInMethods(ctx.services),
   }),
 );

@@ -172,7 +172,10 @@ export async function linkTelegram(services: Services, meta: RequestMeta, userId
   const conflict = () => new ConflictError('This Telegram account is already linked to another account.');
   const holder = await services.db.user.findUnique({ where: { telegramId: data.telegramId }, select: { id: true } });
   if (holder) {
-    await auditRejection(services, meta, 'link', 'linked_to_another_account', { actorId: userId, telegramId: data.telegramId });
+    await auditRejection(services, meta, 'link', 'linked_to_another_account', {
+      actorId: userId,
+      telegramId: data.telegramId,
+    });
     throw conflict();
   }
 
@@ -182,7 +185,8 @@ export async function linkTelegram(services: Services, meta: RequestMeta, userId
       where: { id: userId, telegramId: null },
       data: { telegramId: data.telegramId },
     });
-    if (count !== 1) throw new ConflictError('Your account was linked to a Telegram account meanwhile. Reload and try again.');
+    if (count !== 1)
+      throw new ConflictError('Your account was linked to a Telegram account meanwhile. Reload and try again.');
   } catch (error) {
     if (isUniqueViolation(error)) throw conflict();
     throw error;

@@ -18,13 +18,15 @@ const TwoFactorSetup = builder
     }),
   });
 
-const BackupCodes = builder.objectRef<{ backupCodes: string[]; user: typeof User.$inferType }>('BackupCodes').implement({
-  description: 'Fresh one-time backup codes, shown only this once. Every older code stopped working.',
-  fields: (t) => ({
-    backupCodes: t.exposeStringList('backupCodes'),
-    user: t.field({ type: User, resolve: (r) => r.user }),
-  }),
-});
+const BackupCodes = builder
+  .objectRef<{ backupCodes: string[]; user: typeof User.$inferType }>('BackupCodes')
+  .implement({
+    description: 'Fresh one-time backup codes, shown only this once. Every older code stopped working.',
+    fields: (t) => ({
+      backupCodes: t.exposeStringList('backupCodes'),
+      user: t.field({ type: User, resolve: (r) => r.user }),
+    }),
+  });
 
 const codeErrors = [...commonErrors, InvalidTwoFactorCodeError];
 

@@ -19,13 +19,15 @@ export interface SecondFactor {
   backupCode?: string | null;
 }
 
-const audit = (services: Services, meta: RequestMeta, user: User, action: string, metadata?: object) =>
+type Details = Record<string, string | number | null>;
+
+const audit = (services: Services, meta: RequestMeta, user: User, action: string, metadata?: Details) =>
   recordAuditEvent(services.db, meta, {
     action,
     actorId: user.id,
     targetType: 'User',
     targetId: user.id,
-    ...(metadata ? { metadata: metadata as Record<string, number | string> } : {}),
+    ...(metadata ? { metadata } : {}),
   });
 
 /** Refuses early, before any password is checked, while the account's code budget is spent. */
@@ -129,7 +131,8 @@ export async function setupTwoFactor(
   const user = await services.db.user.findUniqueOrThrow({ where: { id: userId } });
   await assertSecondFactorNotLocked(services, user);
   await confirmPassword(services, meta, user, input.password, 'setup_two_factor');
-  if (user.twoFactorEnabledAt) await verifySecondFactor(services, meta, user, { code: input.code }, { allowBackupCode: false });
+  if (user.twoFactorEnabledAt)
+    await verifySecondFactor(services, meta, user, { code: input.code }, { allowBackupCode: false });
 
   const secret = createTotpSecret();
   await services.db.user.update({

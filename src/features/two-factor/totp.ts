@@ -11,7 +11,14 @@ export function createTotpSecret(): string {
 }
 
 export function totpUri(secret: string, email: string): string {
-  return generateURI({ issuer: ISSUER, label: email, secret, algorithm: 'sha1', digits: TOTP_DIGITS, period: TOTP_PERIOD });
+  return generateURI({
+    issuer: ISSUER,
+    label: email,
+    secret,
+    algorithm: 'sha1',
+    digits: TOTP_DIGITS,
+    period: TOTP_PERIOD,
+  });
 }
 
 /** The current code; tests use it the way an authenticator app would. */
