@@ -75,6 +75,18 @@ function useResponseHeaders(secure: boolean): Plugin {
       if (!ctx) return;
       response.headers.set('x-request-id', ctx.requestId);
       for (const cookie of ctx.cookies) response.headers.append('set-cookie', serializeCookie(ctx, cookie));
+      // One line per request: who (by kind and id, never a token), the outcome and the time taken.
+      ctx.services.logger.info(
+        {
+          requestId: ctx.requestId,
+          viewer: ctx.viewer.kind,
+          userId: ctx.viewer.kind === 'user' ? ctx.viewer.userId : undefined,
+          apiKeyId: ctx.viewer.kind === 'apiKey' ? ctx.viewer.apiKeyId : undefined,
+          status: response.status,
+          durationMs: Math.round(performance.now() - ctx.startedAt),
+        },
+        'graphql request',
+      );
     },
   };
 }
@@ -174,6 +186,7 @@ export function createApp(services: Services, options: AppOptions = {}) {
       useResponseHeaders(config.publicOrigin.startsWith('https:')),
     ],
     context: async ({ request, req }) => {
+      const startedAt = performance.now();
       const viewer = await resolveViewer(services, request);
       const ip = clientAddress(req, request.headers, config.trustProxyHops);
       const ctx: Context = {
@@ -187,6 +200,7 @@ export function createApp(services: Services, options: AppOptions = {}) {
         },
         cookies: [],
         requestId: randomUUID(),
+        startedAt,
       };
       contexts.set(request, ctx);
       return ctx;

@@ -51,6 +51,8 @@ export interface Context {
   /** Cookies to add to this request's response. */
   cookies: CookieToSet[];
   requestId: string;
+  /** performance.now() when the request's context was built. */
+  startedAt: number;
 }
 
 export function requireUser(viewer: Viewer) {

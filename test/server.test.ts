@@ -66,6 +66,9 @@ describe.skipIf(usingPostgres)('the server process on the embedded database', ()
       );
       expect(signIn.data.signInEmailPassword.__typename).toBe('SignInSuccess');
       expect(await second.stop()).toBe(0);
+      // Structured lines with a request id; never a password or a session token.
+      expect(second.output()).toMatch(/"requestId":"[0-9a-f-]{36}".*"msg":"graphql request"/);
+      expect(first.output() + second.output()).not.toMatch(/plum-orbit-canvas-91|sws_[A-Za-z0-9_-]{20}/);
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
