@@ -1,6 +1,7 @@
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { expect } from 'vitest';
 import { goodPassword, tokenFromMail, uniqueEmail, type TestServer } from './harness.js';
+import { totpCode } from '../src/features/two-factor/totp.js';
 
 export const SIGN_UP = /* GraphQL */ `
   mutation SignUp($input: SignUpInput!) {
@@ -118,9 +119,6 @@ export async function signIn(server: TestServer, email: string, password: string
   return result.token as string;
 }
 signIn.lastUserId = undefined as string | undefined;
-
-// Imports are hoisted; this one serves the helpers below.
-import { totpCode } from '../src/features/two-factor/totp.js';
 
 export const INIT_PASSWORD_RESET = /* GraphQL */ `
   mutation InitReset($input: InitPasswordResetInput!) {

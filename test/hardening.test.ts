@@ -1,7 +1,7 @@
 // Attacks found by walking through the product as a hostile newcomer, each kept as a test.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpCode } from '../src/features/two-factor/totp.js';
-import { goodPassword, startServer, tokenFromMail, uniqueEmail, type TestServer } from './harness.js';
+import { startServer, tokenFromMail, uniqueEmail, type TestServer } from './harness.js';
 import { createAccount, SIGN_IN, SIGN_UP } from './flows.js';
 
 const clock = new Date('2026-12-04T12:00:05Z');
@@ -188,5 +188,3 @@ describe('the daily code budget', () => {
     expect(locked.retryAfterSeconds).toBeGreaterThan(3600);
   });
 });
-
-void goodPassword;

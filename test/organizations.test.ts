@@ -473,7 +473,7 @@ describe('API keys', () => {
   });
 
   it('stops working when revoked, expired, its project deleted, or its creator loses access', async () => {
-    const { owner, dev, project, org } = await setup();
+    const { owner, dev, project } = await setup();
     const works = async (key: string) => (await server.gql(VIEWER_KEY, {}, { token: key })).data.viewerApiKey !== null;
 
     const revoked = await run(dev.token, CREATE, { p: project.id, n: 'r' });
@@ -511,7 +511,6 @@ describe('API keys', () => {
       p: project.id,
     });
     expect(await works(ownerKey.secret)).toBe(false);
-    void org;
   });
 
   it('lets a developer revoke only their own keys, and viewers create none', async () => {
