@@ -62,6 +62,7 @@ const schema = z.object({
     .optional(),
   SESSION_IDLE_HOURS: int(1, 24 * 365).default(24 * 7),
   SESSION_ABSOLUTE_HOURS: int(1, 24 * 365).default(24 * 30),
+  SESSION_CACHE_SECONDS: int(0, 300).default(5),
   EMAIL_VERIFICATION_HOURS: int(1, 24 * 30).default(48),
   INVITATION_DAYS: int(1, 90).default(7),
   PASSWORD_RESET_MINUTES: int(30, 60).default(30),
@@ -129,6 +130,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     session: {
       idleMs: c.SESSION_IDLE_HOURS * 3600_000,
       absoluteMs: c.SESSION_ABSOLUTE_HOURS * 3600_000,
+      /** How long a session read from the database may be reused in this process; 0: never. */
+      cacheMs: c.SESSION_CACHE_SECONDS * 1000,
     },
     emailVerificationMs: c.EMAIL_VERIFICATION_HOURS * 3600_000,
     invitationMs: c.INVITATION_DAYS * 24 * 3600_000,

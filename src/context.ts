@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import type { RequestMeta } from './features/audit/service.js';
 import type { AccessLoaders } from './features/organizations/access.js';
+import type { SessionCache } from './features/sessions/cache.js';
 import type { User } from './generated/prisma/client.js';
 import type { Mailer } from './mail/mailer.js';
 import type { Metrics } from './operations/metrics.js';
@@ -18,6 +19,7 @@ export interface Services {
   passwords: PasswordHasher;
   cipher: Cipher;
   limits: RateLimits;
+  sessionCache: SessionCache;
   logger: Logger;
   metrics: Metrics;
   now: () => Date;

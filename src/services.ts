@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import type { Services } from './context.js';
 import { createAdapterFactory, openDatabase } from './db/client.js';
 import { countStatements, type StatementListener } from './db/statement-counter.js';
+import { createSessionCache, forgetAgainOnCommit, forgetSessionsOnWrite } from './features/sessions/cache.js';
 import { createMailer, createTransport, type MailTransport } from './mail/mailer.js';
 import { createMetrics, type Metrics } from './operations/metrics.js';
 import { createCipher, resolveEncryptionKey } from './security/encryption.js';
@@ -49,10 +50,16 @@ export function createLogger(config: Config): Logger {
 
 export async function createServices(config: Config, options: ServiceOptions = {}) {
   const logger = options.logger ?? createLogger(config);
+  const sessionCache = createSessionCache({
+    ttlMs: config.session.cacheMs,
+    redisUrl: config.redisUrl,
+    prefix: options.rateLimitPrefix ?? config.rateLimitPrefix,
+    logger,
+  });
   const database = await createAdapterFactory(config, { inMemory: options.inMemoryDatabase });
-  const { prisma, applied } = await openDatabase(
-    options.onStatement ? { ...database, factory: countStatements(database.factory, options.onStatement) } : database,
-  );
+  let factory = forgetAgainOnCommit(database.factory, sessionCache);
+  if (options.onStatement) factory = countStatements(factory, options.onStatement);
+  const { prisma, applied } = await openDatabase({ ...database, factory });
   if (applied.length) logger.info({ applied }, 'migrations applied');
   const limits = createRateLimits({
     redisUrl: config.redisUrl,
@@ -63,11 +70,12 @@ export async function createServices(config: Config, options: ServiceOptions = {
 
   const services: Services = {
     config,
-    db: prisma,
+    db: forgetSessionsOnWrite(prisma, sessionCache),
     mailer,
     passwords: createPasswordHasher(config.argon2),
     cipher: createCipher(await resolveEncryptionKey(config)),
     limits,
+    sessionCache,
     logger,
     metrics: options.metrics ?? createMetrics(),
     now: options.now ?? (() => new Date()),
@@ -76,6 +84,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
   async function close() {
     await mailer.flush();
     await limits.close();
+    await sessionCache.close();
     await prisma.$disconnect();
     await database.close();
   }

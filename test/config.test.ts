@@ -19,6 +19,8 @@ describe('configuration', () => {
     ['PUBLIC_ORIGIN', 'ftp://x'],
     ['ENCRYPTION_KEY', 'c2hvcnQ='],
     ['SESSION_IDLE_HOURS', '0'],
+    ['SESSION_CACHE_SECONDS', '-1'],
+    ['SESSION_CACHE_SECONDS', '301'],
     ['REDIS_URL', 'localhost:6379'],
   ])('stops on a bad %s, naming it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);

@@ -135,6 +135,8 @@ describe.skipIf(!adminUrl || !redisUrl)('two instances sharing PostgreSQL and Re
     const { token } = await signIn(a!, email, goodPassword);
     expect((await gql(b!, ME, {}, token)).me).toMatchObject({ email });
     expect((await gql(a!, ME, {}, token)).me).toMatchObject({ email });
+    // A now has the session in its cache; B's sign-out has to reach it.
+    expect((await gql(a!, ME, {}, token)).me).toMatchObject({ email });
     const out = await gql(b!, 'mutation { signOut { __typename } }', {}, token);
     expect(out.signOut.__typename).toBe('SignedOut');
     expect((await gql(a!, ME, {}, token)).me).toBeNull();
