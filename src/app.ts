@@ -9,6 +9,7 @@ import type { Context, Services, Viewer } from './context.js';
 import { findLiveApiKey } from './features/api-keys/service.js';
 import { createAccessLoaders } from './features/organizations/access.js';
 import { findSessionByToken } from './features/sessions/service.js';
+import { useBodyLimit } from './http/body-limit.js';
 import { clientAddress, clientKey } from './http/client-address.js';
 import { readSessionCookie, serializeCookie } from './http/cookies.js';
 import { useOperations } from './operations/plugin.js';
@@ -147,7 +148,8 @@ export function createApp(services: Services, options: AppOptions = {}) {
           }
         : false;
     },
-    maxRequestBodySize: config.limits.bodyBytes,
+    // Checked by useBodyLimit below, which reads Content-Length instead of counting every body.
+    maxRequestBodySize: false,
     logging: {
       debug: (...args) => logger.debug({ args }, 'yoga'),
       info: (...args) => logger.info({ args }, 'yoga'),
@@ -184,6 +186,8 @@ export function createApp(services: Services, options: AppOptions = {}) {
       useHiddenSuggestions(),
       ...(config.introspection ? [] : [useDisableIntrospection()]),
       useResponseHeaders(config.publicOrigin.startsWith('https:')),
+      // Last, after every plugin that may add a request parser.
+      useBodyLimit(config.limits.bodyBytes),
     ],
     context: async ({ request, req }) => {
       const startedAt = performance.now();
