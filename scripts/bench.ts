@@ -18,6 +18,8 @@ import { createSchema, createYoga } from 'graphql-yoga';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { createMemoryTransport } from '../src/mail/mailer.js';
+import { createSessionCache } from '../src/features/sessions/cache.js';
+import { createPasswordHasher } from '../src/security/passwords.js';
 import { createServices } from '../src/services.js';
 import { createScratchDatabase } from './scratch-database.js';
 
@@ -69,9 +71,14 @@ function load(url: string, body: string, connections: number, seconds = SECONDS,
 
 // ---- argon2id ceiling ------------------------------------------------------------------------------
 
-/** Hashes per second with every libuv thread busy, with the production parameters. */
-async function argon2Ceiling(seconds: number, params: { memoryCost: number; timeCost: number; parallelism: number }) {
-  const threads = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+const POOL_THREADS = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+
+/** Hashes per second with `threads` hashes always in flight, with the production parameters. */
+async function argon2Ceiling(
+  seconds: number,
+  params: { memoryCost: number; timeCost: number; parallelism: number },
+  threads: number,
+) {
   const until = performance.now() + seconds * 1000;
   let hashes = 0;
   const started = performance.now();
@@ -117,19 +124,41 @@ const config = loadConfig({
 });
 const transport = createMemoryTransport();
 const unlimited = { points: 1_000_000_000, windowSeconds: 900 };
+const cacheOff = { ttlMs: 0, prefix: 'bench' };
 const { services, close } = await createServices(config, {
   transport,
   rateLimitRules: { signInPerClient: unlimited, signInPerAccountAndClient: unlimited, mailPerClient: unlimited },
   onStatement: () => statements++,
 });
 const app = createApp(services);
-const bareApp = createYoga({ schema: createSchema({ typeDefs: 'type Query { ok: Boolean }' }), logging: false });
+// The same server with its session cache off: what a request costs when the session is not in memory.
+// The same server hashing on every libuv thread at once, as it would with PASSWORD_HASH_CONCURRENCY
+// set to the pool's size.
+const poolWideApp = createApp({ ...services, passwords: createPasswordHasher(config.argon2, POOL_THREADS) });
+const uncachedApp = createApp({
+  ...services,
+  sessionCache: createSessionCache({ ...cacheOff, logger: services.logger }),
+});
+const bareSchema = createSchema({ typeDefs: 'type Query { ok: Boolean }' });
+const bareApp = createYoga({ schema: bareSchema, logging: false });
+// graphql-yoga pipes every request body through a counting stream for its default 25 MB limit;
+// the server checks Content-Length instead (src/http/body-limit.ts), so both are shown.
+const bareNoLimitApp = createYoga({ schema: bareSchema, logging: false, maxRequestBodySize: false });
 const server = createServer((req, res) => void app(req, res));
+const uncached = createServer((req, res) => void uncachedApp(req, res));
+const poolWide = createServer((req, res) => void poolWideApp(req, res));
 const bare = createServer((req, res) => void bareApp(req, res));
-const [url, bareUrl] = await Promise.all([listen(server), listen(bare)]);
+const bareNoLimit = createServer((req, res) => void bareNoLimitApp(req, res));
+const [url, poolWideUrl, uncachedUrl, bareUrl, bareNoLimitUrl] = await Promise.all([
+  listen(server),
+  listen(poolWide),
+  listen(uncached),
+  listen(bare),
+  listen(bareNoLimit),
+]);
 
-async function gql(query: string, variables: Record<string, unknown> = {}, token?: string) {
-  const res = await fetch(url, {
+async function gql(query: string, variables: Record<string, unknown> = {}, token?: string, target = url) {
+  const res = await fetch(target, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ query, variables }),
@@ -140,16 +169,26 @@ async function gql(query: string, variables: Record<string, unknown> = {}, token
 }
 
 /** SQL statements per request, measured exactly over sequential requests. */
-async function statementsPerRequest(query: string, variables: Record<string, unknown>, token?: string, n = 10) {
+async function statementsPerRequest(
+  query: string,
+  variables: Record<string, unknown>,
+  token?: string,
+  n = 10,
+  target = url,
+) {
+  await gql(query, variables, token, target);
   const before = statements;
-  for (let i = 0; i < n; i++) await gql(query, variables, token);
+  for (let i = 0; i < n; i++) await gql(query, variables, token, target);
   return (statements - before) / n;
 }
 
 try {
   // Measured before the load runs and again after them; the higher of the two counts, since
   // anything else running on the machine can only lower it.
-  const argonBefore = await argon2Ceiling(3, config.argon2);
+  const argonBefore = {
+    pool: await argon2Ceiling(3, config.argon2, POOL_THREADS),
+    server: await argon2Ceiling(3, config.argon2, config.hashConcurrency),
+  };
 
   // An account with a verified address, and ten organizations besides its personal one.
   const email = 'bench@example.com';
@@ -180,19 +219,28 @@ try {
 
   const sqlSignIn = await statementsPerRequest(SIGN_IN, { i: { email, password: PASSWORD } }, undefined, 5);
   const sqlMe = await statementsPerRequest(ME, {}, token);
+  const sqlMeUncached = await statementsPerRequest(ME, {}, token, 10, uncachedUrl);
   const sqlOrgs = await statementsPerRequest(ORGS, {}, token);
   const orgCount = (await gql(ORGS, {}, token)).me.organizations.edges.length as number;
 
-  // (a) password sign-in
+  // (a) password sign-in, at the server's hashing concurrency and across the whole pool
   await load(url, signInBody, 8, 1);
-  const signIns: [number, LoadResult][] = [];
-  for (const c of [8, 32]) signIns.push([c, await load(url, signInBody, c)]);
+  const signIns: [string, number, LoadResult][] = [];
+  for (const c of [8, 32]) signIns.push(['sign-in (password)', c, await load(url, signInBody, c)]);
+  await load(poolWideUrl, signInBody, 8, 1);
+  signIns.push([`sign-in, ${POOL_THREADS} hashes at once`, 32, await load(poolWideUrl, signInBody, 32)]);
 
   // (b) me with a bearer token, next to a bare yoga
   await load(url, meBody, 16, 1, token);
   const me = await load(url, meBody, 16, SECONDS, token);
+  await load(uncachedUrl, meBody, 16, 1, token);
+  const meUncached = await load(uncachedUrl, meBody, 16, SECONDS, token);
   await load(bareUrl, bareBody, 16, 1);
   const bareRun = await load(bareUrl, bareBody, 16);
+  await load(bareNoLimitUrl, bareBody, 16, 1);
+  const bareNoLimitRun = await load(bareNoLimitUrl, bareBody, 16);
+  const ofBare = (r: LoadResult) =>
+    `${fmt((100 * r.requests.average) / bareRun.requests.average)}% of bare yoga (${fmt((100 * r.requests.average) / bareNoLimitRun.requests.average)}% without its body limit)`;
   row(
     'me { id email } (bearer)',
     16,
@@ -200,9 +248,16 @@ try {
     me.latency.p50,
     me.latency.p99,
     fmt(sqlMe, 1),
-    [`${fmt((100 * me.requests.average) / bareRun.requests.average)}% of bare yoga`, problems(me)]
-      .filter(Boolean)
-      .join('; '),
+    [ofBare(me), 'session from the cache', problems(me)].filter(Boolean).join('; '),
+  );
+  row(
+    'me { id email }, session cache off',
+    16,
+    fmt(meUncached.requests.average),
+    meUncached.latency.p50,
+    meUncached.latency.p99,
+    fmt(sqlMeUncached, 1),
+    [ofBare(meUncached), problems(meUncached)].filter(Boolean).join('; '),
   );
   row(
     'bare graphql-yoga { __typename }',
@@ -211,7 +266,16 @@ try {
     bareRun.latency.p50,
     bareRun.latency.p99,
     '0',
-    problems(bareRun) || 'same process, no plugins',
+    problems(bareRun) || 'same process, no plugins, default 25 MB body limit',
+  );
+  row(
+    'bare graphql-yoga, no body limit',
+    16,
+    fmt(bareNoLimitRun.requests.average),
+    bareNoLimitRun.latency.p50,
+    bareNoLimitRun.latency.p99,
+    '0',
+    problems(bareNoLimitRun) || 'maxRequestBodySize: false',
   );
 
   // (c) nested organizations
@@ -226,44 +290,67 @@ try {
     problems(orgs) || 'SQL/req is the same for 1 org (see test)',
   );
 
-  // (d) me while sign-ins saturate the CPU
-  const [busyMe, busySignIn] = await Promise.all([load(url, meBody, 4, SECONDS, token), load(url, signInBody, 32)]);
-  row(
-    'me during sign-in load (c=32)',
-    4,
-    fmt(busyMe.requests.average),
-    busyMe.latency.p50,
-    busyMe.latency.p99,
-    fmt(sqlMe, 1),
-    [`sign-ins meanwhile: ${fmt(busySignIn.requests.average)}/s`, problems(busyMe), problems(busySignIn)]
-      .filter(Boolean)
-      .join('; '),
-  );
+  // (d) me while sign-ins saturate the CPU, at the server's hashing concurrency and across the pool
+  for (const [label, target] of [
+    ['me during sign-in load (c=32)', url],
+    [`me during sign-in load, ${POOL_THREADS} hashes at once`, poolWideUrl],
+  ] as const) {
+    const [busyMe, busySignIn] = await Promise.all([
+      load(target, meBody, 4, SECONDS, token),
+      load(target, signInBody, 32),
+    ]);
+    row(
+      label,
+      4,
+      fmt(busyMe.requests.average),
+      busyMe.latency.p50,
+      busyMe.latency.p99,
+      fmt(sqlMe, 1),
+      [`sign-ins meanwhile: ${fmt(busySignIn.requests.average)}/s`, problems(busyMe), problems(busySignIn)]
+        .filter(Boolean)
+        .join('; '),
+    );
+  }
 
-  const argonAfter = await argon2Ceiling(3, config.argon2);
-  const argon = argonBefore.perSecond >= argonAfter.perSecond ? argonBefore : argonAfter;
-  // The ceiling and the sign-in runs go first in the table.
-  const ceilingRow = [
-    'argon2id hash, m=19456 t=2 p=1',
-    String(argon.threads),
-    fmt(argon.perSecond),
-    '',
-    '',
-    '',
-    `ceiling: ${argon.threads} hashes at a time in-process (${fmt(argonBefore.perSecond)}/s before the runs, ${fmt(argonAfter.perSecond)}/s after)`,
+  const argonAfter = {
+    pool: await argon2Ceiling(3, config.argon2, POOL_THREADS),
+    server: await argon2Ceiling(3, config.argon2, config.hashConcurrency),
+  };
+  const best = (which: 'pool' | 'server') => Math.max(argonBefore[which].perSecond, argonAfter[which].perSecond);
+  const ceilingRows = [
+    [
+      'argon2id ceiling, whole libuv pool',
+      String(POOL_THREADS),
+      fmt(best('pool')),
+      '',
+      '',
+      '',
+      `m=19456 t=2 p=1, ${POOL_THREADS} hashes always in flight (${fmt(argonBefore.pool.perSecond)}/s before the runs, ${fmt(argonAfter.pool.perSecond)}/s after)`,
+    ],
+    [
+      "argon2id ceiling, server's concurrency",
+      String(config.hashConcurrency),
+      fmt(best('server')),
+      '',
+      '',
+      '',
+      `PASSWORD_HASH_CONCURRENCY=${config.hashConcurrency} (${fmt(argonBefore.server.perSecond)}/s before, ${fmt(argonAfter.server.perSecond)}/s after)`,
+    ],
   ];
-  const signInRows = signIns.map(([c, r]) => [
-    'sign-in (password)',
-    String(c),
-    fmt(r.requests.average),
-    String(r.latency.p50),
-    String(r.latency.p99),
-    fmt(sqlSignIn, 1),
-    [`${fmt((100 * r.requests.average) / argon.perSecond)}% of the argon2id ceiling`, problems(r)]
-      .filter(Boolean)
-      .join('; '),
-  ]);
-  rows.unshift(ceilingRow, ...signInRows);
+  const signInRows = signIns.map(([label, c, r]) => {
+    const ofPool = `${fmt((100 * r.requests.average) / best('pool'))}% of the whole pool's ceiling`;
+    const ofServer = `${fmt((100 * r.requests.average) / best('server'))}% of the server's`;
+    return [
+      label,
+      String(c),
+      fmt(r.requests.average),
+      String(r.latency.p50),
+      String(r.latency.p99),
+      fmt(sqlSignIn, 1),
+      [label.startsWith('sign-in (') ? `${ofServer}, ${ofPool}` : ofPool, problems(r)].filter(Boolean).join('; '),
+    ];
+  });
+  rows.unshift(...ceilingRows, ...signInRows);
 
   // (e) memory
   const mem = process.memoryUsage();
@@ -295,6 +382,9 @@ try {
 } finally {
   await new Promise((resolve) => server.close(resolve));
   await new Promise((resolve) => bare.close(resolve));
+  await new Promise((resolve) => bareNoLimit.close(resolve));
+  await new Promise((resolve) => uncached.close(resolve));
+  await new Promise((resolve) => poolWide.close(resolve));
   await close();
   await database.drop();
   await rm(dataDir, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 // Every environment variable the server reads is read here, once, and validated at start.
 // A bad value stops the process with a message naming the variable.
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { defaultRules, type LimitTiers, type RuleName } from './security/rate-limit.js';
@@ -69,6 +70,8 @@ const schema = z.object({
   ARGON2_MEMORY_KIB: int(1024, 4 * 1024 * 1024).default(19456),
   ARGON2_ITERATIONS: int(1, 100).default(2),
   ARGON2_PARALLELISM: int(1, 16).default(1),
+  PASSWORD_HASH_CONCURRENCY: int(1, 1024).optional(),
+  UV_THREADPOOL_SIZE: int(1, 1024).default(4),
   TRUST_PROXY_HOPS: int(0, 10).default(0),
   RATE_LIMITS: rateLimitOverrides.optional(),
   MAX_REQUEST_BODY_BYTES: int(1024, 10 * 1024 * 1024).default(100 * 1024),
@@ -139,6 +142,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     /** How long a link confirming a new email address stays valid. */
     emailChangeMs: 24 * 3600_000,
     argon2: { memoryCost: c.ARGON2_MEMORY_KIB, timeCost: c.ARGON2_ITERATIONS, parallelism: c.ARGON2_PARALLELISM },
+    /**
+     * Password hashes computed at once; more wait their turn. By default one core fewer than the
+     * machine has, so that a flood of sign-ins leaves the event loop (every other request) a
+     * core, and one libuv thread fewer than the pool has, so that file and DNS work still runs.
+     */
+    hashConcurrency:
+      c.PASSWORD_HASH_CONCURRENCY ?? Math.max(1, Math.min(os.availableParallelism() - 1, c.UV_THREADPOOL_SIZE - 1)),
     trustProxyHops: c.TRUST_PROXY_HOPS,
     rateLimits: (c.RATE_LIMITS ?? {}) as Partial<Record<RuleName, LimitTiers>>,
     rateLimitPrefix: c.RATE_LIMIT_PREFIX,

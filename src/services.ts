@@ -72,7 +72,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     config,
     db: forgetSessionsOnWrite(prisma, sessionCache),
     mailer,
-    passwords: createPasswordHasher(config.argon2),
+    passwords: createPasswordHasher(config.argon2, config.hashConcurrency),
     cipher: createCipher(await resolveEncryptionKey(config)),
     limits,
     sessionCache,

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import argon2 from 'argon2';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
@@ -25,6 +26,14 @@ describe('configuration', () => {
   ])('stops on a bad %s, naming it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(name);
+  });
+
+  it('hashes on one core fewer than the machine has, and one libuv thread fewer than the pool', () => {
+    const cores = os.availableParallelism();
+    expect(loadConfig({}).hashConcurrency).toBe(Math.max(1, Math.min(cores - 1, 3)));
+    expect(loadConfig({ UV_THREADPOOL_SIZE: '1' }).hashConcurrency).toBe(1);
+    expect(loadConfig({ PASSWORD_HASH_CONCURRENCY: '6' }).hashConcurrency).toBe(6);
+    expect(() => loadConfig({ PASSWORD_HASH_CONCURRENCY: '0' })).toThrow('PASSWORD_HASH_CONCURRENCY');
   });
 
   it('refuses hashing weaker than OWASP in production', () => {

@@ -1,4 +1,5 @@
 import argon2 from 'argon2';
+import pLimit from 'p-limit';
 import { dictionary } from '@zxcvbn-ts/language-common';
 import type { Config } from '../config.js';
 
@@ -25,18 +26,25 @@ export function checkPassword(password: string, email?: string): PasswordProblem
   return null;
 }
 
-export function createPasswordHasher(params: Config['argon2']) {
+/**
+ * argon2id with the configured parameters, at most `concurrency` hashes at a time: each one
+ * holds a libuv thread and a core for tens of milliseconds, and the rest queue here rather than
+ * in libuv's pool, where they would also hold up file and DNS work.
+ */
+export function createPasswordHasher(params: Config['argon2'], concurrency = 1) {
   const options = { type: argon2.argon2id as 2, ...params };
+  const limit = pLimit(concurrency);
   // Verified against on a miss so that an unknown address costs as much as a known one.
   const dummy = argon2.hash('not-a-real-password-0d1f', options);
   return {
-    hash: (password: string) => argon2.hash(password, options),
+    hash: (password: string) => limit(() => argon2.hash(password, options)),
     async verify(hash: string | null, password: string): Promise<boolean> {
       if (!hash) {
-        await argon2.verify(await dummy, password).catch(() => false);
+        const standIn = await dummy;
+        await limit(() => argon2.verify(standIn, password)).catch(() => false);
         return false;
       }
-      return argon2.verify(hash, password);
+      return limit(() => argon2.verify(hash, password));
     },
     needsRehash: (hash: string) => argon2.needsRehash(hash, options),
   };
