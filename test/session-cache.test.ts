@@ -80,8 +80,27 @@ describe('with the cache on (the default)', () => {
     const { token, password } = await createAccount(server);
     await me(token);
     expect((await me(token)).me?.twoFactorEnabled).toBe(false);
-    await enableTwoFactor(server, token, password);
+    const { backupCodes } = await enableTwoFactor(server, token, password);
+    await me(token);
     expect((await me(token)).me?.twoFactorEnabled).toBe(true);
+    const off = await server.gql(
+      'mutation($input: DisableTwoFactorInput!) { disableTwoFactor(input: $input) { __typename } }',
+      { input: { password, backupCode: backupCodes[0] } },
+      { token },
+    );
+    expect(off.errors).toBeUndefined();
+    expect((await me(token)).me?.twoFactorEnabled).toBe(false);
+  });
+
+  it('sees writes made in a batch transaction', async () => {
+    const { token, userId } = await createAccount(server);
+    const name = async () => (await server.gql('{ me { name } }', {}, { token })).data.me.name as string;
+    await name();
+    expect(await name()).toBe('Ada Lovelace');
+    await server.services.db.$transaction([
+      server.services.db.user.update({ where: { id: userId }, data: { name: 'Grace Hopper' } }),
+    ]);
+    expect(await name()).toBe('Grace Hopper');
   });
 
   it('refuses a cached session once it has been idle too long or is past its end', async () => {
