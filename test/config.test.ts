@@ -2,6 +2,7 @@ import os from 'node:os';
 import argon2 from 'argon2';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { RateLimitedError } from '../src/errors.js';
 import { createPasswordHasher } from '../src/security/passwords.js';
 
 describe('configuration', () => {
@@ -50,5 +51,26 @@ describe('password hashing at the production parameters', () => {
     expect(await hasher.verify(hash, 'plum-orbit-canvas-91 ')).toBe(false);
     expect(await hasher.verify(null, 'plum-orbit-canvas-91')).toBe(false);
     expect(await argon2.verify(hash, 'plum-orbit-canvas-91')).toBe(true);
+  });
+});
+
+describe('hashing queue', () => {
+  const cheap = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
+
+  it('hashes one at a time per slot, and refuses at once what would wait too long', async () => {
+    const hasher = createPasswordHasher(cheap, 1);
+    const hash = await hasher.hash('plum-orbit-canvas-91');
+    const results = await Promise.allSettled(
+      Array.from({ length: 160 }, (_, i) => hasher.verify(i % 2 ? hash : null, 'plum-orbit-canvas-91')),
+    );
+    const refused = results.filter((r) => r.status === 'rejected');
+    // One running and a hundred waiting; the rest, known address or not, are refused alike.
+    expect(refused.length).toBeGreaterThanOrEqual(50);
+    expect(refused.length).toBeLessThanOrEqual(60);
+    for (const r of refused) expect((r).reason).toBeInstanceOf(RateLimitedError);
+    const answered = results.filter((r) => r.status === 'fulfilled').map((r) => r.value);
+    expect(answered.filter(Boolean).length).toBeGreaterThan(0);
+    // Once the queue has drained, hashing goes on as before.
+    expect(await hasher.verify(hash, 'plum-orbit-canvas-91')).toBe(true);
   });
 });
