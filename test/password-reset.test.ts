@@ -211,6 +211,25 @@ describe('password reset', () => {
     }
   });
 
+  it('ends sessions whose sign-in was still checking the old password when the reset happened', async () => {
+    const { email, password } = await createAccount(server);
+    const token = await requestReset(email);
+    // From many addresses, so that no per-address budget refuses them; each sign-in reads the
+    // account, then waits its turn to check the password while the reset goes through.
+    const attempt = (i: number) =>
+      server.gql(SIGN_IN, { input: { email, password } }, { headers: { 'x-forwarded-for': `198.51.100.${i}` } });
+    const before = Array.from({ length: 15 }, (_, i) => attempt(i));
+    const reset = complete({ token, newPassword });
+    const after = Array.from({ length: 15 }, (_, i) => attempt(100 + i));
+    const results = await Promise.all([...before, ...after]);
+    expect((await reset).__typename).toBe('PasswordResetComplete');
+    const tokens = results
+      .map((r) => r.data.signInEmailPassword as { __typename: string; token?: string })
+      .filter((r) => r.__typename === 'SignInSuccess')
+      .map((r) => r.token!);
+    for (const t of tokens) expect((await server.gql(ME, {}, { token: t })).data.me).toBeNull();
+  });
+
   it('is retired by a password change', async () => {
     const { email, password, token: session } = await createAccount(server);
     const token = await requestReset(email);

@@ -20,6 +20,10 @@ export type SignInMethod = 'password' | 'telegram';
  * `beforeSession` runs once both factors have passed and before the session exists; if it
  * throws, no session is opened. A one-time first factor is spent there, so that a refusal of
  * the second factor does not use it up.
+ *
+ * `stillValid` runs once the session exists: when the first factor was changed meanwhile (a
+ * password change or reset, which ends every session it can see, may have run between the
+ * check and the insert), the new session is ended again and the sign-in refused.
  */
 export async function admit(
   services: Services,
@@ -27,11 +31,18 @@ export async function admit(
   user: User,
   factor: SecondFactor,
   method: SignInMethod,
-  options: { beforeSession?: () => Promise<void> } = {},
+  options: { beforeSession?: () => Promise<void>; stillValid?: () => Promise<boolean> } = {},
 ) {
   const secondFactor = user.twoFactorEnabledAt ? await verifySecondFactor(services, meta, user, factor) : null;
   await options.beforeSession?.();
   const { token, session } = await createSession(services, user.id, meta);
+  if (options.stillValid && !(await options.stillValid())) {
+    await services.db.session.updateMany({
+      where: { id: session.id, userId: user.id },
+      data: { revokedAt: services.now() },
+    });
+    throw new InvalidCredentialsError();
+  }
   await recordAuditEvent(services.db, meta, {
     action: 'session.signed_in',
     actorId: user.id,
@@ -92,7 +103,15 @@ async function checkPasswordAndAdmit(
 
   // The password was right: from here on only the code budget counts the attempt.
   await services.limits.reset('signInPerAccountAndClient', accountKey);
-  const admitted = await admit(services, meta, user, input, 'password');
+  const verifiedHash = user.passwordHash;
+  const admitted = await admit(services, meta, user, input, 'password', {
+    // The password may have changed while it was being checked (a reset, say): a session
+    // opened with the old one must not outlive the change.
+    stillValid: async () => {
+      const now = await services.db.user.findUnique({ where: { id: user.id }, select: { passwordHash: true } });
+      return now?.passwordHash === verifiedHash;
+    },
+  });
   return admitted;
 }
 
