@@ -135,6 +135,8 @@ export function createApp(services: Services, options: AppOptions = {}) {
     landingPage: false,
     graphiql: { title: 'Suward account security' },
     batching: false,
+    // No field takes a file: multipart requests are refused (415) before anything parses them.
+    multipart: false,
     // Browsers may read answers (and send the session cookie) only from the frontend's origins;
     // any other origin, a sibling subdomain included, gets no CORS headers at all.
     cors: (request) => {

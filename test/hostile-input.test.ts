@@ -104,7 +104,7 @@ describe('size limits', () => {
     }
   });
 
-  it('refuses a multipart upload over the limit, and any multipart request without the CSRF header', async () => {
+  it('refuses multipart requests: over the limit with 413, without the CSRF header with 403, else 415', async () => {
     const form = (bytes: number) => {
       const data = new FormData();
       data.append('operations', JSON.stringify({ query: '{ __typename }' }));
@@ -128,6 +128,19 @@ describe('size limits', () => {
     const forged = await fetch(server.url, { method: 'POST', body: form(10) });
     expect(forged.status).toBe(403);
     await forged.text();
+    // The API takes no files: a small multipart request is refused as well, streamed or not.
+    const small = await fetch(server.url, { method: 'POST', headers: { 'x-graphql-yoga-csrf': '1' }, body: form(10) });
+    expect(small.status).toBe(415);
+    await small.text();
+    const encoded = new Response(form(200 * 1024));
+    const streamed = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'x-graphql-yoga-csrf': '1', 'content-type': encoded.headers.get('content-type')! },
+      body: encoded.body,
+      duplex: 'half',
+    } as RequestInit);
+    expect(streamed.status).toBe(415);
+    await streamed.text();
   });
 
   it('refuses a query string too long for the request line', async () => {
