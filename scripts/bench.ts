@@ -113,6 +113,17 @@ const problems = (r: LoadResult) => {
   const bad = r.errors + r.timeouts + r.non2xx;
   return bad ? `${bad} failed requests` : '';
 };
+/** A row for one load run: its rate, latencies and statements, then the notes that apply. */
+const runRow = (scenario: string, connections: number, r: LoadResult, sql: string, ...notes: string[]) =>
+  row(
+    scenario,
+    connections,
+    fmt(r.requests.average),
+    r.latency.p50,
+    r.latency.p99,
+    sql,
+    [...notes, problems(r)].filter(Boolean).join('; '),
+  );
 
 let statements = 0;
 const config = loadConfig({
@@ -241,53 +252,19 @@ try {
   const bareNoLimitRun = await load(bareNoLimitUrl, bareBody, 16);
   const ofBare = (r: LoadResult) =>
     `${fmt((100 * r.requests.average) / bareRun.requests.average)}% of bare yoga (${fmt((100 * r.requests.average) / bareNoLimitRun.requests.average)}% without its body limit)`;
-  row(
-    'me { id email } (bearer)',
-    16,
-    fmt(me.requests.average),
-    me.latency.p50,
-    me.latency.p99,
-    fmt(sqlMe, 1),
-    [ofBare(me), 'session from the cache', problems(me)].filter(Boolean).join('; '),
-  );
-  row(
-    'me { id email }, session cache off',
-    16,
-    fmt(meUncached.requests.average),
-    meUncached.latency.p50,
-    meUncached.latency.p99,
-    fmt(sqlMeUncached, 1),
-    [ofBare(meUncached), problems(meUncached)].filter(Boolean).join('; '),
-  );
-  row(
-    'bare graphql-yoga { __typename }',
-    16,
-    fmt(bareRun.requests.average),
-    bareRun.latency.p50,
-    bareRun.latency.p99,
-    '0',
-    problems(bareRun) || 'same process, no plugins, default 25 MB body limit',
-  );
-  row(
-    'bare graphql-yoga, no body limit',
-    16,
-    fmt(bareNoLimitRun.requests.average),
-    bareNoLimitRun.latency.p50,
-    bareNoLimitRun.latency.p99,
-    '0',
-    problems(bareNoLimitRun) || 'maxRequestBodySize: false',
-  );
+  runRow('me { id email } (bearer)', 16, me, fmt(sqlMe, 1), ofBare(me), 'session from the cache');
+  runRow('me { id email }, session cache off', 16, meUncached, fmt(sqlMeUncached, 1), ofBare(meUncached));
+  runRow('bare graphql-yoga { __typename }', 16, bareRun, '0', 'same process, no plugins, default 25 MB body limit');
+  runRow('bare graphql-yoga, no body limit', 16, bareNoLimitRun, '0', 'maxRequestBodySize: false');
 
   // (c) nested organizations
   const orgs = await load(url, orgsBody, 16, SECONDS, token);
-  row(
+  runRow(
     `me.organizations (${orgCount} orgs, nested)`,
     16,
-    fmt(orgs.requests.average),
-    orgs.latency.p50,
-    orgs.latency.p99,
+    orgs,
     fmt(sqlOrgs, 1),
-    problems(orgs) || 'SQL/req is the same for 1 org (see test)',
+    'SQL/req is the same for 1 org (see test)',
   );
 
   // (d) me while sign-ins saturate the CPU, at the server's hashing concurrency and across the pool
@@ -299,16 +276,13 @@ try {
       load(target, meBody, 4, SECONDS, token),
       load(target, signInBody, 32),
     ]);
-    row(
+    runRow(
       label,
       4,
-      fmt(busyMe.requests.average),
-      busyMe.latency.p50,
-      busyMe.latency.p99,
+      busyMe,
       fmt(sqlMe, 1),
-      [`sign-ins meanwhile: ${fmt(busySignIn.requests.average)}/s`, problems(busyMe), problems(busySignIn)]
-        .filter(Boolean)
-        .join('; '),
+      `sign-ins meanwhile: ${fmt(busySignIn.requests.average)}/s`,
+      problems(busySignIn),
     );
   }
 

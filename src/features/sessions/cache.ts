@@ -225,17 +225,9 @@ export function affectedByWrite(model: 'User' | 'Session', operation: string, ar
 export function forgetSessionsOnWrite(prisma: PrismaClient, cache: SessionCache): PrismaClient {
   const extended = prisma.$extends({
     query: {
-      user: {
-        async $allOperations({ operation, args, query }) {
-          const affected = affectedByWrite('User', operation, args);
-          const result = await query(args);
-          if (affected) await cache.forget(affected);
-          return result;
-        },
-      },
-      session: {
-        async $allOperations({ operation, args, query }) {
-          const affected = affectedByWrite('Session', operation, args);
+      $allModels: {
+        async $allOperations({ model, operation, args, query }) {
+          const affected = model === 'User' || model === 'Session' ? affectedByWrite(model, operation, args) : null;
           const result = await query(args);
           if (affected) await cache.forget(affected);
           return result;
