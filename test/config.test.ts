@@ -67,7 +67,7 @@ describe('hashing queue', () => {
     // One running and a hundred waiting; the rest, known address or not, are refused alike.
     expect(refused.length).toBeGreaterThanOrEqual(50);
     expect(refused.length).toBeLessThanOrEqual(60);
-    for (const r of refused) expect((r).reason).toBeInstanceOf(RateLimitedError);
+    for (const r of refused) expect(r.reason).toBeInstanceOf(RateLimitedError);
     const answered = results.filter((r) => r.status === 'fulfilled').map((r) => r.value);
     expect(answered.filter(Boolean).length).toBeGreaterThan(0);
     // Once the queue has drained, hashing goes on as before.
