@@ -72,6 +72,7 @@ function load(url: string, body: string, connections: number, seconds = SECONDS,
 // ---- argon2id ceiling ------------------------------------------------------------------------------
 
 const POOL_THREADS = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+const hashes = (n: number) => `${n} ${n === 1 ? 'hash' : 'hashes'}`;
 
 /** Hashes per second with `threads` hashes always in flight, with the production parameters. */
 async function argon2Ceiling(
@@ -239,7 +240,7 @@ try {
   const signIns: [string, number, LoadResult][] = [];
   for (const c of [8, 32]) signIns.push(['sign-in (password)', c, await load(url, signInBody, c)]);
   await load(poolWideUrl, signInBody, 8, 1);
-  signIns.push([`sign-in, ${POOL_THREADS} hashes at once`, 32, await load(poolWideUrl, signInBody, 32)]);
+  signIns.push([`sign-in, ${hashes(POOL_THREADS)} at once`, 32, await load(poolWideUrl, signInBody, 32)]);
 
   // (b) me with a bearer token, next to a bare yoga
   await load(url, meBody, 16, 1, token);
@@ -270,7 +271,7 @@ try {
   // (d) me while sign-ins saturate the CPU, at the server's hashing concurrency and across the pool
   for (const [label, target] of [
     ['me during sign-in load (c=32)', url],
-    [`me during sign-in load, ${POOL_THREADS} hashes at once`, poolWideUrl],
+    [`me during sign-in load, ${hashes(POOL_THREADS)} at once`, poolWideUrl],
   ] as const) {
     const [busyMe, busySignIn] = await Promise.all([
       load(target, meBody, 4, SECONDS, token),
@@ -299,7 +300,7 @@ try {
       '',
       '',
       '',
-      `m=19456 t=2 p=1, ${POOL_THREADS} hashes always in flight (${fmt(argonBefore.pool.perSecond)}/s before the runs, ${fmt(argonAfter.pool.perSecond)}/s after)`,
+      `m=19456 t=2 p=1, ${hashes(POOL_THREADS)} always in flight (${fmt(argonBefore.pool.perSecond)}/s before the runs, ${fmt(argonAfter.pool.perSecond)}/s after)`,
     ],
     [
       "argon2id ceiling, server's concurrency",
