@@ -24,6 +24,14 @@ const server = createServer((req, res) => {
   void app(req, res);
 });
 
+if (config.databaseUrl && !config.redisUrl && config.session.cacheMs > 0) {
+  // Other instances on the same database could end a session without this one hearing of it.
+  logger.warn(
+    { sessionCacheSeconds: config.session.cacheMs / 1000 },
+    'PostgreSQL without REDIS_URL: if other instances share this database, a session they end stays usable here until its cached copy expires; set REDIS_URL, or SESSION_CACHE_SECONDS=0',
+  );
+}
+
 server.listen(config.port, config.host, () => {
   const { port } = server.address() as AddressInfo;
   const where = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/graphql`;
