@@ -41,6 +41,13 @@ export async function admit(
       where: { id: session.id, userId: user.id },
       data: { revokedAt: services.now() },
     });
+    await recordAuditEvent(services.db, meta, {
+      action: 'session.sign_in_failed',
+      actorId: user.id,
+      targetType: 'User',
+      targetId: user.id,
+      metadata: { method, reason: 'first_factor_changed' },
+    });
     throw new InvalidCredentialsError();
   }
   await recordAuditEvent(services.db, meta, {

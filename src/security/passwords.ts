@@ -42,7 +42,7 @@ export function createPasswordHasher(params: Config['argon2'], concurrency = 1) 
   const limit = pLimit(concurrency);
   const queued = <T>(work: () => Promise<T>) => {
     if (limit.pendingCount >= concurrency * WAITING_PER_SLOT) {
-      return Promise.reject(new RateLimitedError(1, 'Too many sign-ins at once. Try again in a second.'));
+      return Promise.reject(new RateLimitedError(1, 'Too many passwords are being checked. Try again in a second.'));
     }
     return limit(work);
   };
