@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { RateLimitedError } from '../errors.js';
@@ -84,10 +85,13 @@ export function createRateLimits(
     );
   }
   const tiersOf = (rule: RuleName) => limiters.get(rule)!;
+  // Keys name addresses and email addresses; Redis only ever sees their SHA-256.
+  const stored = (key: string) => createHash('sha256').update(key).digest('base64url');
   const refuse = (res: RateLimiterRes) => new RateLimitedError(Math.max(1, Math.ceil(res.msBeforeNext / 1000)));
 
   return {
-    async consume(rule, key) {
+    async consume(rule, rawKey) {
+      const key = stored(rawKey);
       let left = Number.POSITIVE_INFINITY;
       let refused: RateLimiterRes | null = null;
       // Every tier is spent even when an earlier one refuses, so waiting out the short window
@@ -103,13 +107,15 @@ export function createRateLimits(
       if (refused) throw refuse(refused);
       return left;
     },
-    async check(rule, key) {
+    async check(rule, rawKey) {
+      const key = stored(rawKey);
       for (const limiter of tiersOf(rule)) {
         const res = await limiter.get(key);
         if (res && res.remainingPoints <= 0 && res.msBeforeNext > 0) throw refuse(res);
       }
     },
-    async reset(rule, key, resetOptions = {}) {
+    async reset(rule, rawKey, resetOptions = {}) {
+      const key = stored(rawKey);
       const [shortest, ...longer] = tiersOf(rule);
       await shortest!.delete(key);
       await Promise.all(
