@@ -76,6 +76,32 @@ describe('with the cache on (the default)', () => {
     expect((await me(first)).me?.email).toBe(email);
   });
 
+  it('never answers for a session after its sign-out has answered, with reads racing it', async () => {
+    const { email } = await createAccount(server);
+    for (let round = 0; round < 5; round++) {
+      const token = await signIn(server, email, goodPassword);
+      await me(token);
+      let outAnswered = false;
+      const lateAnswers: unknown[] = [];
+      // Reads keep going while the sign-out runs; those sent after it answered must see no one.
+      const reader = async () => {
+        for (let i = 0; i < 15; i++) {
+          const sentAfter = outAnswered;
+          const res = await server.gql(ME, {}, { token });
+          if (sentAfter && res.data.me !== null) lateAnswers.push(res.data.me);
+        }
+      };
+      const readers = Array.from({ length: 4 }, reader);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const out = await server.gql('mutation { signOut { __typename } }', {}, { token });
+      outAnswered = true;
+      expect(out.data.signOut.__typename).toBe('SignedOut');
+      await Promise.all(readers);
+      expect(lateAnswers).toEqual([]);
+      expect((await me(token)).me).toBeNull();
+    }
+  });
+
   it('shows a change to the account on the next request', async () => {
     const { token, password } = await createAccount(server);
     await me(token);
