@@ -49,6 +49,8 @@ COPY prisma ./prisma
 # The image's unprivileged `node` user (uid 1000) owns the data folder and nothing else.
 RUN mkdir -p /data && chown node:node /data
 USER node
+# Node sees the host's cores, not the container's CPU limit: with a limit of N CPUs, run with
+# -e PASSWORD_HASH_CONCURRENCY=<N-1, at least 1> so that hashing leaves the event loop a core.
 VOLUME ["/data"]
 EXPOSE 4000
 # /health answers while the process is up; /ready also checks the database.
