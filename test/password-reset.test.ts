@@ -230,6 +230,32 @@ describe('password reset', () => {
     for (const t of tokens) expect((await server.gql(ME, {}, { token: t })).data.me).toBeNull();
   });
 
+  it('does not let a sign-in still checking the password outlive two-factor being turned on', async () => {
+    const { email, password, token, userId } = await createAccount(server);
+    const setup = await server.gql(
+      'mutation($input: SetupTwoFactorInput!) { setupTwoFactor(input: $input) { ... on TwoFactorSetup { secret } } }',
+      { input: { password } },
+      { token },
+    );
+    const secret = setup.data.setupTwoFactor.secret as string;
+    const attempt = (i: number) =>
+      server.gql(SIGN_IN, { input: { email, password } }, { headers: { 'x-forwarded-for': `203.0.113.${i}` } });
+    const inFlight = Array.from({ length: 20 }, (_, i) => attempt(i));
+    const activated = await server.gql(
+      'mutation($input: ActivateTwoFactorInput!) { activateTwoFactor(input: $input) { __typename } }',
+      { input: { code: await totpCode(secret, new Date()) } },
+      { token },
+    );
+    expect(activated.data.activateTwoFactor.__typename).toBe('BackupCodes');
+    const answers = (await Promise.all(inFlight)).map((r) => r.data.signInEmailPassword.__typename as string);
+    // Every session still open was opened before two-factor was on, like the one that turned it on.
+    const user = await server.services.db.user.findUniqueOrThrow({ where: { id: userId } });
+    const live = await server.services.db.session.findMany({ where: { userId, revokedAt: null } });
+    for (const session of live)
+      expect(session.createdAt.getTime()).toBeLessThanOrEqual(user.twoFactorEnabledAt!.getTime());
+    expect(answers.every((a) => a === 'SignInSuccess' || a === 'TwoFactorRequiredError')).toBe(true);
+  });
+
   it('is retired by a password change', async () => {
     const { email, password, token: session } = await createAccount(server);
     const token = await requestReset(email);

@@ -3,7 +3,7 @@
 //   limit per client → limit per account → account lock → first factor → second factor → session
 import type { Services } from '../context.js';
 import { confirmPassword } from './confirm-password.js';
-import { InvalidCredentialsError } from '../errors.js';
+import { InvalidCredentialsError, TelegramNotLinkedError, TwoFactorRequiredError } from '../errors.js';
 import type { User } from '../generated/prisma/client.js';
 import { signInOutcome } from '../operations/metrics.js';
 import { isCheckablePassword, normalizeEmail } from '../features/accounts/validation.js';
@@ -21,9 +21,10 @@ export type SignInMethod = 'password' | 'telegram';
  * throws, no session is opened. A one-time first factor is spent there, so that a refusal of
  * the second factor does not use it up.
  *
- * `stillValid` runs once the session exists: when the first factor was changed meanwhile (a
- * password change or reset, which ends every session it can see, may have run between the
- * check and the insert), the new session is ended again and the sign-in refused.
+ * Once the session exists, the account is read again: if its password, its two-factor state or
+ * its Telegram link changed since it was read for this sign-in (a password reset, say, which
+ * ends every session it can see, may have run between the check and the insert), the new
+ * session is ended again and the sign-in refused.
  */
 export async function admit(
   services: Services,
@@ -31,12 +32,13 @@ export async function admit(
   user: User,
   factor: SecondFactor,
   method: SignInMethod,
-  options: { beforeSession?: () => Promise<void>; stillValid?: () => Promise<boolean> } = {},
+  options: { beforeSession?: () => Promise<void> } = {},
 ) {
   const secondFactor = user.twoFactorEnabledAt ? await verifySecondFactor(services, meta, user, factor) : null;
   await options.beforeSession?.();
   const { token, session } = await createSession(services, user.id, meta);
-  if (options.stillValid && !(await options.stillValid())) {
+  const changed = await factorsChangedSince(services, user);
+  if (changed) {
     await services.db.session.updateMany({
       where: { id: session.id, userId: user.id },
       data: { revokedAt: services.now() },
@@ -46,9 +48,10 @@ export async function admit(
       actorId: user.id,
       targetType: 'User',
       targetId: user.id,
-      metadata: { method, reason: 'first_factor_changed' },
+      metadata: { method, reason: `${changed}_changed` },
     });
-    throw new InvalidCredentialsError();
+    if (changed === 'two_factor' && !user.twoFactorEnabledAt) throw new TwoFactorRequiredError();
+    throw method === 'telegram' ? new TelegramNotLinkedError() : new InvalidCredentialsError();
   }
   await recordAuditEvent(services.db, meta, {
     action: 'session.signed_in',
@@ -58,6 +61,18 @@ export async function admit(
     metadata: { method, secondFactor },
   });
   return { token, session, user };
+}
+
+/** Which of the account's ways in changed since `user` was read, if any. */
+async function factorsChangedSince(services: Services, user: User) {
+  const now = await services.db.user.findUnique({
+    where: { id: user.id },
+    select: { passwordHash: true, twoFactorEnabledAt: true, telegramId: true },
+  });
+  if (!now || now.passwordHash !== user.passwordHash) return 'password';
+  if (now.twoFactorEnabledAt?.getTime() !== user.twoFactorEnabledAt?.getTime()) return 'two_factor';
+  if (now.telegramId !== user.telegramId) return 'telegram';
+  return null;
 }
 
 export async function signInWithPassword(
@@ -110,15 +125,7 @@ async function checkPasswordAndAdmit(
 
   // The password was right: from here on only the code budget counts the attempt.
   await services.limits.reset('signInPerAccountAndClient', accountKey);
-  const verifiedHash = user.passwordHash;
-  const admitted = await admit(services, meta, user, input, 'password', {
-    // The password may have changed while it was being checked (a reset, say): a session
-    // opened with the old one must not outlive the change.
-    stillValid: async () => {
-      const now = await services.db.user.findUnique({ where: { id: user.id }, select: { passwordHash: true } });
-      return now?.passwordHash === verifiedHash;
-    },
-  });
+  const admitted = await admit(services, meta, user, input, 'password');
   return admitted;
 }
 
