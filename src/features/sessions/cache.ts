@@ -112,7 +112,9 @@ export function createSessionCache(options: SessionCacheOptions): SessionCache {
   let subscriber: Redis | null = null;
   let listening = !options.redisUrl;
   if (options.redisUrl) {
-    publisher = new Redis(options.redisUrl, { enableOfflineQueue: true });
+    // A publish never waits for Redis to come back: a sign-out must not hang on it, and while
+    // Redis is away no other instance is listening, so none keeps anything to be told about.
+    publisher = new Redis(options.redisUrl, { enableOfflineQueue: false });
     subscriber = new Redis(options.redisUrl, { enableOfflineQueue: true });
     const stopListening = () => {
       listening = false;
@@ -142,8 +144,8 @@ export function createSessionCache(options: SessionCacheOptions): SessionCache {
     try {
       await publisher.publish(channel, JSON.stringify(affected));
     } catch (error) {
-      // The write has happened; other instances drop their copy when it expires.
-      logger.error({ err: error }, 'session cache: could not tell other instances of a change');
+      // The write has happened; an instance that missed it drops its copy when it expires.
+      logger.warn({ err: error }, 'session cache: could not tell other instances of a change');
     }
   }
 
@@ -173,7 +175,12 @@ export function createSessionCache(options: SessionCacheOptions): SessionCache {
     },
     async close() {
       entries.clear();
-      await Promise.all([publisher?.quit(), subscriber?.quit()]);
+      // QUIT needs a connection; without one there is nothing to close politely.
+      const end = async (client: Redis | null) => {
+        if (client?.status === 'ready') await client.quit();
+        else client?.disconnect();
+      };
+      await Promise.all([end(publisher), end(subscriber)]);
     },
   };
 }
