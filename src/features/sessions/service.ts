@@ -1,6 +1,7 @@
 import type { Services } from '../../context.js';
-import type { Session, User } from '../../generated/prisma/client.js';
+import type { Session } from '../../generated/prisma/client.js';
 import { createToken, hashToken, tokenPrefixes } from '../../security/tokens.js';
+import type { SessionWithUser } from './cache.js';
 import { recordAuditEvent, type RequestMeta } from '../audit/service.js';
 
 export const SESSION_COOKIE = 'suward_session';
@@ -38,25 +39,22 @@ export function isSessionLive(services: Services, session: Session): boolean {
  * it was used a moment ago, else with one statement (so that `me` needs no second one).
  * Refreshes its last use now and then.
  */
-export async function findSessionByToken(
-  services: Services,
-  token: string,
-): Promise<(Session & { user: User }) | null> {
+export async function findSessionByToken(services: Services, token: string): Promise<SessionWithUser | null> {
   if (!token.startsWith(tokenPrefixes.session) || token.length > 128) return null;
   const tokenHash = hashToken(token);
-  let session = services.sessionCache.get(tokenHash);
+  let session: SessionWithUser | null | undefined = services.sessionCache.get(tokenHash);
+  let readSince: number | null = null;
   if (!session) {
-    const since = services.sessionCache.begin();
-    const row = await services.db.session.findUnique({
+    readSince = services.sessionCache.begin();
+    session = await services.db.session.findUnique({
       where: { tokenHash },
       include: { user: true },
       relationLoadStrategy: 'join',
     });
-    if (!row || !isSessionLive(services, row)) return null;
-    services.sessionCache.remember(tokenHash, row, since);
-    session = row;
+    if (!session) return null;
   }
   if (!isSessionLive(services, session)) return null;
+  if (readSince !== null) services.sessionCache.remember(tokenHash, session, readSince);
   const now = services.now();
   if (now.getTime() - session.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) {
     // The cached copy moves with the row, so the next request does not write again.
